@@ -1,0 +1,159 @@
+namespace Broadcast.Shared.Buffers;
+
+/// <summary>
+/// One station's recent stream: a contiguous buffer allocated once, written with wrap-around by one writer,
+/// read by any number of listeners, each of which is only a cursor (an absolute byte offset).
+/// </summary>
+/// <remarks>
+/// <para>Offsets are absolute positions in the source session's stream, so a cursor means the same byte on
+/// every edge (DESIGN.md, "The station stream and its byte clock"). The buffer holds offsets
+/// <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive).</para>
+/// <para>Lock-free protocol. The writer raises <see cref="Start"/> past every byte it is about to overwrite,
+/// issues a full fence, copies, then publishes <see cref="End"/>. A reader copies, issues a full fence, and
+/// re-reads <see cref="Start"/>: if its cursor is now below it, some copied byte may be new data and the
+/// read is discarded as <see cref="RingReadStatus.Lagged"/>. A reader therefore never returns a byte that was
+/// overwritten under it; the concurrent stress test checks every byte served.</para>
+/// <para>Appending and reading allocate nothing.</para>
+/// </remarks>
+public sealed class StationRingBuffer
+{
+    /// <summary>Sync-point frames remembered for burst and resync; 4096 MP3 frames ≈ 107 s at 44.1 kHz.</summary>
+    public const int DefaultIndexCapacity = 4096;
+
+    private readonly byte[] _data;
+    private readonly FrameIndex _index;
+    private long _start;
+    private long _end;
+    private long _endTime;
+
+    /// <param name="capacity">Bytes held; a few MiB is one to two minutes of 128–320 kbit/s audio.</param>
+    /// <param name="initialOffset">Offset of the first byte that will be appended (0 for a new session).</param>
+    /// <param name="indexCapacity">How many recent sync-point frames are indexed.</param>
+    public StationRingBuffer(int capacity, long initialOffset = 0, int indexCapacity = DefaultIndexCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(initialOffset);
+        _data = GC.AllocateUninitializedArray<byte>(capacity);
+        _index = new FrameIndex(indexCapacity);
+        _start = initialOffset;
+        _end = initialOffset;
+    }
+
+    public int Capacity => _data.Length;
+
+    /// <summary>The oldest offset still held.</summary>
+    public long Start => Volatile.Read(ref _start);
+
+    /// <summary>The offset the next appended byte will have.</summary>
+    public long End => Volatile.Read(ref _end);
+
+    /// <summary>Media time at <see cref="End"/>, in microseconds, summed from appended frame durations.</summary>
+    public long EndTime => Volatile.Read(ref _endTime);
+
+    /// <summary>Writer only. Appends one whole frame (or page) at <see cref="End"/>.</summary>
+    /// <param name="frame">The frame's bytes; at most <see cref="Capacity"/>.</param>
+    /// <param name="durationMicroseconds">The frame's duration, for bursts measured in time; 0 if unknown.</param>
+    /// <param name="syncPoint">True when a listener may start at this frame.</param>
+    public void Append(ReadOnlySpan<byte> frame, long durationMicroseconds = 0, bool syncPoint = true)
+    {
+        if (frame.Length > _data.Length)
+        {
+            throw new ArgumentException($"frame of {frame.Length} bytes exceeds ring capacity {_data.Length}", nameof(frame));
+        }
+
+        var end = _end;
+        var newEnd = end + frame.Length;
+        if (newEnd - _start > _data.Length)
+        {
+            Volatile.Write(ref _start, newEnd - _data.Length);
+            Interlocked.MemoryBarrier();
+        }
+
+        var at = (int)(end % _data.Length);
+        var first = Math.Min(frame.Length, _data.Length - at);
+        frame[..first].CopyTo(_data.AsSpan(at));
+        frame[first..].CopyTo(_data);
+        if (syncPoint)
+        {
+            _index.Add(end, _endTime);
+        }
+
+        Volatile.Write(ref _endTime, _endTime + Math.Max(0, durationMicroseconds));
+        Volatile.Write(ref _end, newEnd);
+    }
+
+    /// <summary>
+    /// Writer only. Marks a discontinuity: bytes before <paramref name="offset"/> are gone (lost chunks, a
+    /// new Ogg chain) and bursts may start only at frames appended after this call.
+    /// </summary>
+    public void Discontinue(long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(offset, _end);
+        _index.Clear();
+        Volatile.Write(ref _start, offset);
+        Interlocked.MemoryBarrier();
+        Volatile.Write(ref _end, offset);
+    }
+
+    /// <summary>Copies bytes from <paramref name="cursor"/> into <paramref name="destination"/>.</summary>
+    public RingReadStatus TryRead(long cursor, Span<byte> destination, out int bytesRead)
+    {
+        bytesRead = 0;
+        var end = Volatile.Read(ref _end);
+        if (cursor > end)
+        {
+            return RingReadStatus.Ahead;
+        }
+
+        if (cursor < Volatile.Read(ref _start))
+        {
+            return RingReadStatus.Lagged;
+        }
+
+        if (cursor == end || destination.IsEmpty)
+        {
+            return RingReadStatus.CaughtUp;
+        }
+
+        var length = (int)Math.Min(end - cursor, destination.Length);
+        var at = (int)(cursor % _data.Length);
+        var first = Math.Min(length, _data.Length - at);
+        _data.AsSpan(at, first).CopyTo(destination);
+        _data.AsSpan(0, length - first).CopyTo(destination[first..]);
+        Interlocked.MemoryBarrier();
+        if (cursor < Volatile.Read(ref _start))
+        {
+            return RingReadStatus.Lagged;
+        }
+
+        bytesRead = length;
+        return RingReadStatus.Data;
+    }
+
+    /// <summary>How far <paramref name="cursor"/> is behind the newest byte.</summary>
+    public long GetLag(long cursor) => End - cursor;
+
+    /// <summary>True when <paramref name="cursor"/> points at bytes no longer held.</summary>
+    public bool IsLagging(long cursor) => cursor < Start;
+
+    /// <summary>
+    /// Where a new listener starts: the newest sync-point frame at least <paramref name="bytesBack"/> bytes before
+    /// <see cref="End"/>, or the oldest one held when the ring has less. <see cref="End"/> when no frame is indexed.
+    /// </summary>
+    public long FindBurstStart(long bytesBack)
+    {
+        var end = End;
+        return _index.TryFind(Start, end - Math.Max(0, bytesBack), long.MaxValue, out var offset) ? offset : end;
+    }
+
+    /// <summary>As <see cref="FindBurstStart"/>, measured in media time instead of bytes.</summary>
+    public long FindBurstStartByDuration(TimeSpan back)
+    {
+        var end = End;
+        var maximumTime = EndTime - (long)Math.Max(0, back.TotalMicroseconds);
+        return _index.TryFind(Start, end, maximumTime, out var offset) ? offset : end;
+    }
+
+    /// <summary>The newest sync point: where a lagging listener is resynced to. <see cref="End"/> if none.</summary>
+    public long NewestSyncPoint() => FindBurstStart(0);
+}
