@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The README's test command. On a fresh Debian machine: installs what the tests need from Debian
+# packages when missing (nats-server, redis-server, ffmpeg), then runs every test in the solution
+# and ends with one plain line: "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+missing=()
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v redis-server >/dev/null || missing+=(redis-server)
+{ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "test.sh: could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is required"; echo "0 passed, 1 failed"; exit 1; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Build first so a compile error is reported as such, not as missing tests.
+if ! dotnet build Broadcast.sln -c Release -nologo -v quiet >"$log" 2>&1; then
+  cat "$log"
+  echo "test.sh: build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test --solution Broadcast.sln -c Release --no-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+passed=$(awk '/^  succeeded:/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^  failed:/ {f += $2} END {print f + 0}' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the runner failed without counting a test (crash, timeout): never report that as green
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
