@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Broadcast.Ingest;
+
+/// <summary>Ingest settings (section <c>Ingest</c>). Every limit states its unit and why it has its default.</summary>
+internal sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>Password any source may use (user <c>source</c> unless <see cref="SourceUser"/> says otherwise). Empty disables it.</summary>
+    public string SourcePassword { get; set; } = string.Empty;
+
+    /// <summary>User name expected with <see cref="SourcePassword"/>; Icecast's default is <c>source</c>.</summary>
+    public string SourceUser { get; set; } = "source";
+
+    /// <summary>Per-mount passwords, keyed by mount name without the slash; they take precedence over the global one.</summary>
+    public Dictionary<string, string> MountPasswords { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Most concurrent sources; the next gets 503. Icecast's <c>sources</c> limit defaults to 2; we allow more.</summary>
+    [Range(1, 100_000)]
+    public int MaxSources { get; set; } = 100;
+
+    /// <summary>Largest request head in bytes. Source heads are a few hundred bytes; Kestrel allows 32 KiB.</summary>
+    [Range(1024, 65536)]
+    public int MaxHeaderBytes { get; set; } = 8192;
+
+    /// <summary>Seconds a client may take to send its request head (slowloris guard); Kestrel's default is 30 s.</summary>
+    [Range(1, 300)]
+    public int HeaderTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Seconds without a byte from a source before it is ended; Icecast's <c>source-timeout</c> is 10 s.</summary>
+    [Range(1, 3600)]
+    public int SourceIdleTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Target duration of one published chunk in milliseconds (DESIGN.md: about 100 ms).</summary>
+    [Range(10, 2000)]
+    public int ChunkMilliseconds { get; set; } = 100;
+
+    /// <summary>Bytes of recent audio kept per source for edges' burst requests; 512 KiB ≈ 32 s at 128 kbit/s.</summary>
+    [Range(131072, 64 * 1024 * 1024)]
+    public int BurstBufferBytes { get; set; } = 512 * 1024;
+
+    /// <summary>Largest burst an edge may ask for, in bytes; keeps replies far under NATS's 1 MB max_payload.</summary>
+    [Range(1024, 900 * 1024)]
+    public int MaxBurstBytes { get; set; } = 256 * 1024;
+}

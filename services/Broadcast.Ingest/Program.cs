@@ -1,0 +1,42 @@
+using Broadcast.Ingest;
+using Broadcast.Ingest.Publishing;
+using Broadcast.Ingest.Sources;
+using Broadcast.ServiceDefaults;
+using NATS.Client.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+
+builder.Services.AddOptions<IngestOptions>()
+    .Bind(builder.Configuration.GetSection(IngestOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton<INatsConnection>(_ => new NatsConnection(new NatsOpts
+{
+    Url = builder.Configuration["Nats:Url"] ?? "nats://127.0.0.1:4222",
+    Name = "broadcast-ingest",
+    RetryOnInitialConnect = true,
+}));
+builder.Services.AddSingleton<SourceRegistry>();
+builder.Services.AddSingleton<SourceAuthenticator>();
+builder.Services.AddSingleton<SourceConnectionMiddleware>();
+builder.Services.AddHostedService<StationRequestResponder>();
+
+// Sources arrive on the same port as HTTP: the connection middleware takes PUT/SOURCE, the rest is HTTP.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+{
+    var sources = listen.ApplicationServices.GetRequiredService<SourceConnectionMiddleware>();
+    listen.Use(next => connection => sources.InvokeAsync(connection, next));
+}));
+
+var app = builder.Build();
+app.MapServiceDefaults();
+
+// libshout probes with GET /admin/!POKE and streams with PUT only when the Allow header lists it.
+app.MapGet("/admin/!POKE", (HttpResponse response) =>
+{
+    response.Headers.Allow = "GET, PUT, SOURCE, OPTIONS";
+    return Results.NoContent();
+});
+
+app.Run();

@@ -1,0 +1,129 @@
+using Broadcast.Shared.Codecs;
+using Broadcast.Shared.Messaging;
+using Broadcast.Shared.Stations;
+using NATS.Client.Core;
+
+namespace Broadcast.Ingest.Publishing;
+
+/// <summary>
+/// Batches whole frames of one source session into chunks of about <see cref="IngestOptions.ChunkMilliseconds"/>
+/// and publishes them on the station's audio subject. Buffers are allocated once per session; nothing per chunk.
+/// </summary>
+/// <remarks>
+/// While NATS is not connected, chunks are dropped and counted rather than queued: live audio that arrives
+/// minutes late is worthless, and offsets still advance, so edges see the loss as a gap (research/dotnet.md §5.4).
+/// </remarks>
+internal sealed class ChunkPublisher
+{
+    /// <summary>Room for the largest Ogg page plus a full batch of small frames.</summary>
+    private const int PayloadCapacity = 128 * 1024;
+
+    private readonly INatsConnection _nats;
+    private readonly string _subject;
+    private readonly byte[] _station;
+    private readonly Guid _session;
+    private readonly AudioCodec _codec;
+    private readonly long _targetMicroseconds;
+    private readonly byte[] _payload = new byte[PayloadCapacity];
+    // One frame can seal at most two messages (the batch before it, then itself; or a batch and the end marker).
+    private readonly byte[][] _messages = [new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead], new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead]];
+    private readonly int[] _pendingLengths = new int[2];
+    private int _pending;
+    private int _length;
+    private long _duration;
+    private long _batchOffset;
+    private long _sequence;
+    private ChunkFlags _flags = ChunkFlags.SessionStart;
+
+    public ChunkPublisher(INatsConnection nats, StationName station, Guid session, AudioCodec codec, TimeSpan chunkDuration)
+    {
+        _nats = nats;
+        _subject = Subjects.Audio(station);
+        _station = System.Text.Encoding.ASCII.GetBytes(station.Name);
+        _session = session;
+        _codec = codec;
+        _targetMicroseconds = (long)chunkDuration.TotalMicroseconds;
+    }
+
+    public long Published { get; private set; }
+
+    public long Dropped { get; private set; }
+
+    /// <summary>Offset of the next byte that will be added.</summary>
+    public long Offset => _batchOffset + _length;
+
+    /// <summary>
+    /// Adds a frame, sealing the batch into a pending message first when the frame changes kind or would
+    /// overflow it, and after it when the batch has reached its duration. Call <see cref="PublishPendingAsync"/> next.
+    /// </summary>
+    public void Add(in AudioFrame frame)
+    {
+        var header = frame.Kind == FrameKind.OggHeader;
+        var batchIsHeaders = (_flags & ChunkFlags.OggHeaders) != 0;
+        if (_length > 0 && (header != batchIsHeaders || _length + frame.Data.Length > _payload.Length))
+        {
+            Seal();
+        }
+
+        // Header pages travel in chunks of their own so edges can recognise a new Ogg chain.
+        if (header)
+        {
+            _flags |= ChunkFlags.OggHeaders;
+        }
+
+        frame.Data.CopyTo(_payload.AsSpan(_length));
+        _length += frame.Data.Length;
+        _duration += frame.DurationMicroseconds;
+        if (!header && _duration >= _targetMicroseconds)
+        {
+            Seal();
+        }
+    }
+
+    /// <summary>Seals what is batched and marks the end of the stream, so edges end their listeners cleanly.</summary>
+    public void End()
+    {
+        Seal();
+        var header = new ChunkHeader(_session, _batchOffset, _sequence++, _codec, ChunkFlags.EndOfStream);
+        _pendingLengths[_pending] = ChunkEnvelope.Write(_messages[_pending], header, _station, []);
+        _pending++;
+    }
+
+    public async ValueTask PublishPendingAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _pending; i++)
+        {
+            await PublishAsync(_messages[i].AsMemory(0, _pendingLengths[i]), cancellationToken).ConfigureAwait(false);
+        }
+
+        _pending = 0;
+    }
+
+    private void Seal()
+    {
+        if (_length == 0)
+        {
+            return;
+        }
+
+        var header = new ChunkHeader(_session, _batchOffset, _sequence++, _codec, _flags);
+        _pendingLengths[_pending] = ChunkEnvelope.Write(_messages[_pending], header, _station, _payload.AsSpan(0, _length));
+        _pending++;
+        _batchOffset += _length;
+        _length = 0;
+        _duration = 0;
+        _flags = ChunkFlags.None;
+    }
+
+    private async ValueTask PublishAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        if (_nats.ConnectionState != NatsConnectionState.Open)
+        {
+            Dropped++;
+            return;
+        }
+
+        await _nats.PublishAsync<ReadOnlyMemory<byte>>(_subject, message, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Published++;
+    }
+}

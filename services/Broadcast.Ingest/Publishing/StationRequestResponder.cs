@@ -1,0 +1,74 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using Broadcast.Ingest.Sources;
+using Broadcast.Shared.Messaging;
+using Broadcast.Shared.Stations;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Broadcast.Ingest.Publishing;
+
+/// <summary>
+/// Answers edges' requests for the stations this ingest owns: metadata (<c>broadcast.station.*</c>) and a burst
+/// of recent audio (<c>broadcast.burst.*</c>, request payload: 4-byte big-endian byte count). Requests for stations
+/// owned elsewhere get no answer, so with several ingests only the owner replies.
+/// </summary>
+internal sealed partial class StationRequestResponder(
+    INatsConnection nats,
+    SourceRegistry registry,
+    IOptions<IngestOptions> options,
+    ILogger<StationRequestResponder> logger) : BackgroundService
+{
+    /// <summary>Burst size when the request does not say: Icecast's default burst-size, 64 KiB.</summary>
+    private const int DefaultBurstBytes = 64 * 1024;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(ServeMetadataAsync(stoppingToken), ServeBurstsAsync(stoppingToken));
+
+    private async Task ServeMetadataAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var request in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.MetadataPrefix + "*", cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            if (registry.TryGet(request.Subject[Subjects.MetadataPrefix.Length..], out var session))
+            {
+                var json = JsonSerializer.SerializeToUtf8Bytes(session.Metadata, StationMetadataJsonContext.Default.StationMetadata);
+                await request.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ServeBurstsAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var request in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.BurstPrefix + "*", cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            if (!registry.TryGet(request.Subject[Subjects.BurstPrefix.Length..], out var session))
+            {
+                continue;
+            }
+
+            var wanted = request.Data.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(request.Data.Span) : DefaultBurstBytes;
+            wanted = Math.Clamp(wanted, 0, options.Value.MaxBurstBytes);
+            var station = System.Text.Encoding.ASCII.GetBytes(session.Station.Name);
+            var payload = ArrayPool<byte>.Shared.Rent(wanted + (256 * 1024) + BurstReply.PrefixSize);
+            var message = ArrayPool<byte>.Shared.Rent(payload.Length + ChunkEnvelope.MaxOverhead);
+            try
+            {
+                var length = session.WriteBurst(payload, wanted, out var offset);
+                var flags = ChunkFlags.Burst | (session.Codec == AudioCodec.Ogg ? ChunkFlags.OggHeaders : ChunkFlags.None);
+                var header = new ChunkHeader(session.Metadata.SessionId, offset, -1, session.Codec, flags);
+                var written = ChunkEnvelope.Write(message, header, station, payload.AsSpan(0, length));
+                await request.ReplyAsync<ReadOnlyMemory<byte>>(message.AsMemory(0, written), cancellationToken: stoppingToken).ConfigureAwait(false);
+                BurstServed(logger, session.Station.Mount, length, offset);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(message);
+                ArrayPool<byte>.Shared.Return(payload);
+            }
+        }
+    }
+
+    [LoggerMessage(1100, LogLevel.Debug, "Burst for {Mount}: {Bytes} bytes from offset {Offset}")]
+    private static partial void BurstServed(ILogger logger, string mount, int bytes, long offset);
+}

@@ -1,0 +1,230 @@
+using System.IO.Pipelines;
+using Broadcast.Ingest.Publishing;
+using Broadcast.Shared.Messaging;
+using Broadcast.Shared.Stations;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Broadcast.Ingest.Sources;
+
+/// <summary>
+/// Kestrel connection middleware: a connection that starts with <c>SOURCE</c> or <c>PUT</c> is an encoder and is
+/// served here on the raw pipe (its body has neither length nor chunking and lasts for hours, research/dotnet.md §4);
+/// anything else continues to the normal HTTP pipeline (health, admin probes) on the same port.
+/// </summary>
+internal sealed partial class SourceConnectionMiddleware(
+    SourceRegistry registry,
+    SourceAuthenticator authenticator,
+    INatsConnection nats,
+    IOptions<IngestOptions> options,
+    ILogger<SourceConnectionMiddleware> logger)
+{
+    public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        if (!await IsSourceAsync(connection.Transport.Input, connection.ConnectionClosed).ConfigureAwait(false))
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+
+        var remote = connection.RemoteEndPoint?.ToString();
+        try
+        {
+            await ServeAsync(connection, remote).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException)
+        {
+            // A source that vanishes is the normal way a source ends (ffmpeg's legacy SOURCE closes with RST).
+            SourceLog.Closed(logger, remote, exception.GetType().Name);
+        }
+    }
+
+    /// <summary>Peeks at the first bytes without consuming them; PUT and SOURCE are the only methods routed here.</summary>
+    private static async ValueTask<bool> IsSourceAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = result.Buffer;
+        var first = buffer.IsEmpty ? (byte)0 : buffer.FirstSpan[0];
+        var source = first == 'S' || (first == 'P' && buffer.Length >= 2 && buffer.Slice(1, 1).FirstSpan[0] == 'U');
+        input.AdvanceTo(buffer.Start, buffer.Start);
+        return source;
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, string? remote)
+    {
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var settings = options.Value;
+        var request = await ReadHeadAsync(input, output, connection.ConnectionClosed).ConfigureAwait(false);
+        if (request is null)
+        {
+            return;
+        }
+
+        var refusal = Check(request, out var station, out var codec, out var contentType);
+        if (refusal is { } r)
+        {
+            SourceLog.Refused(logger, StationName.Printable(request.Path), remote, r.Status, r.Message);
+            await SourceResponses.ErrorAsync(output, r.Status, r.Reason, r.Message, r.Status == 401, connection.ConnectionClosed).ConfigureAwait(false);
+            return;
+        }
+
+        var sessionId = Guid.NewGuid();
+        var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
+        var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
+        var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes);
+        if (!registry.TryAdd(session, out var full))
+        {
+            var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");
+            SourceLog.Refused(logger, station!.Mount, remote, status, message);
+            await SourceResponses.ErrorAsync(output, status, reason, message, false, connection.ConnectionClosed).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // liquidsoap fails on anything but exactly "100 Continue" after Expect; SOURCE gets 200 at once, as from Icecast.
+            await SourceResponses.WriteAsync(output, request.ExpectsContinue ? SourceResponses.Continue : SourceResponses.Ok, connection.ConnectionClosed).ConfigureAwait(false);
+            SourceLog.Connected(logger, station!.Mount, metadata.ContentType, request.Method, remote);
+            await PumpAsync(input, session, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        finally
+        {
+            registry.Remove(session);
+            await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+            SourceLog.Ended(logger, station!.Mount, session.BytesIn, session.SkippedBytes, publisher.Published, publisher.Dropped);
+        }
+    }
+
+    private Refusal? Check(SourceRequest request, out StationName? station, out AudioCodec codec, out string? contentType)
+    {
+        codec = AudioCodec.Unknown;
+        contentType = request.Header("Content-Type");
+        if (!StationName.TryParse(request.Path, out station, out var mountError))
+        {
+            return new Refusal(400, "Bad Request", MountErrorText.Describe(mountError));
+        }
+
+        if (!authenticator.IsAuthorized(station, request.Header("Authorization")))
+        {
+            return new Refusal(401, "Unauthorized", "You need to authenticate");
+        }
+
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return new Refusal(400, "Bad Request", "No Content-type given");
+        }
+
+        codec = SourceCodecs.FromContentType(contentType);
+        return codec == AudioCodec.Unknown
+            ? new Refusal(415, "Unsupported Media Type", "Content-type not supported: " + StationName.Printable(contentType))
+            : null;
+    }
+
+    /// <summary>Reads the request head within the header time and size limits; answers and returns null when it fails.</summary>
+    private async Task<SourceRequest?> ReadHeadAsync(PipeReader input, PipeWriter output, CancellationToken closed)
+    {
+        var settings = options.Value;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(closed);
+        limit.CancelAfter(TimeSpan.FromSeconds(settings.HeaderTimeoutSeconds));
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+            {
+                await SourceResponses.ErrorAsync(output, 408, "Request Timeout", "request head not received in time", false, closed).ConfigureAwait(false);
+                return null;
+            }
+
+            var buffer = result.Buffer;
+            if (SourceRequestParser.TryFindHead(buffer, out var head, out var afterHead) && head.Length <= settings.MaxHeaderBytes)
+            {
+                var request = SourceRequestParser.Parse(head, out var error);
+                input.AdvanceTo(afterHead);
+                if (request is null)
+                {
+                    await SourceResponses.ErrorAsync(output, 400, "Bad Request", error!, false, closed).ConfigureAwait(false);
+                }
+
+                return request;
+            }
+
+            if (buffer.Length > settings.MaxHeaderBytes)
+            {
+                input.AdvanceTo(buffer.End);
+                await SourceResponses.ErrorAsync(output, 431, "Request Header Fields Too Large", "request head too large", false, closed).ConfigureAwait(false);
+                return null;
+            }
+
+            if (result.IsCompleted)
+            {
+                input.AdvanceTo(buffer.End);
+                return null;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Moves the body into the session until the source closes, goes idle or breaks the chunked encoding.</summary>
+    private async Task PumpAsync(PipeReader input, SourceSession session, bool chunked, CancellationToken closed)
+    {
+        var decoder = chunked ? new ChunkedBodyDecoder() : null;
+        var idle = TimeSpan.FromSeconds(options.Value.SourceIdleTimeoutSeconds);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(closed);
+        while (true)
+        {
+            limit.CancelAfter(idle);
+            var result = await input.ReadAsync(limit.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                foreach (var segment in buffer)
+                {
+                    await WriteSegmentAsync(session, decoder, segment, closed).ConfigureAwait(false);
+                }
+            }
+            catch (InvalidDataException exception)
+            {
+                SourceLog.BadBody(logger, session.Station.Mount, exception.Message);
+                return;
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.End);
+            }
+
+            if (result.IsCompleted || decoder?.IsDone == true)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async ValueTask WriteSegmentAsync(SourceSession session, ChunkedBodyDecoder? decoder, ReadOnlyMemory<byte> segment, CancellationToken cancellationToken)
+    {
+        if (decoder is null)
+        {
+            await session.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        while (!segment.IsEmpty && !decoder.IsDone)
+        {
+            var consumed = decoder.Decode(segment.Span, out var start, out var length);
+            if (length > 0)
+            {
+                await session.WriteAsync(segment.Slice(start, length), cancellationToken).ConfigureAwait(false);
+            }
+
+            segment = segment[consumed..];
+        }
+    }
+
+    private readonly record struct Refusal(int Status, string Reason, string Message);
+}

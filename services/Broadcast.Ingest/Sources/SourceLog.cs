@@ -1,0 +1,21 @@
+
+namespace Broadcast.Ingest.Sources;
+
+/// <summary>Source log messages; event ids 1000–1099 belong to this file.</summary>
+internal static partial class SourceLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Source connected on {Mount} ({ContentType}, {Method}) from {Remote}")]
+    public static partial void Connected(ILogger logger, string mount, string contentType, string method, string? remote);
+
+    [LoggerMessage(1001, LogLevel.Information, "Source on {Mount} ended: {BytesIn} bytes in, {Skipped} skipped, {Chunks} chunks published, {Dropped} dropped")]
+    public static partial void Ended(ILogger logger, string mount, long bytesIn, long skipped, long chunks, long dropped);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Source refused on {Mount} from {Remote}: {Status} {Reason}")]
+    public static partial void Refused(ILogger logger, string mount, string? remote, int status, string reason);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Source connection from {Remote} closed: {Reason}")]
+    public static partial void Closed(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Source on {Mount} sent a malformed body: {Reason}")]
+    public static partial void BadBody(ILogger logger, string mount, string reason);
+}
