@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Broadcast.Edge;
+
+/// <summary>Edge settings (section <c>Edge</c>).</summary>
+internal sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>Ring bytes per active station: 2 MiB ≈ 131 s of 128 kbit/s audio, ≈ 52 s at 320 kbit/s.</summary>
+    [Range(256 * 1024, 256 * 1024 * 1024)]
+    public int RingBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Burst a new listener gets, in bytes back from the newest frame: Icecast's default burst-size, 64 KiB.</summary>
+    [Range(0, 1024 * 1024)]
+    public int BurstBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Burst in seconds instead of bytes when above 0 (icecast-kh allows both).</summary>
+    [Range(0, 60)]
+    public double BurstSeconds { get; set; }
+
+    /// <summary>Seconds a station's subscription and ring are kept after its last listener leaves.</summary>
+    [Range(0, 3600)]
+    public int IdleGraceSeconds { get; set; } = 10;
+
+    /// <summary>What happens to a listener whose cursor falls out of the ring: dropped (Icecast's queue-size rule) or resynced.</summary>
+    public LagPolicy LagPolicy { get; set; } = LagPolicy.Drop;
+
+    /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
+    [Range(50, 30_000)]
+    public int RequestTimeoutMilliseconds { get; set; } = 1000;
+}

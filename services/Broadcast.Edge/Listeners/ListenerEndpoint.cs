@@ -1,0 +1,171 @@
+using System.Globalization;
+using Broadcast.Edge.Stations;
+using Broadcast.Shared.Buffers;
+using Broadcast.Shared.Stations;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Microsoft.Extensions.Options;
+
+namespace Broadcast.Edge.Listeners;
+
+/// <summary>
+/// <c>GET</c>/<c>HEAD /{mount}</c>: a listener is a cursor into the station's ring plus its connection. Bytes go
+/// from the ring straight into Kestrel's pipe (one copy), at most one 4 KiB span at a time; nothing is queued
+/// per listener, and a listener that falls out of the ring is dropped or resynced.
+/// </summary>
+internal static class ListenerEndpoint
+{
+    /// <summary>Largest read from the ring per write: one Kestrel pool block.</summary>
+    private const int WriteSize = 4096;
+
+    /// <summary>
+    /// A stalled listener is cut after 10 s below 1 KiB/s. Kestrel's default (240 B/s) keeps one for ~4.5 min
+    /// (research/dotnet.md §1.3); the ring's lag policy remains the primary rule.
+    /// </summary>
+    private static readonly MinDataRate ListenerMinimumRate = new(1024, TimeSpan.FromSeconds(10));
+
+    public static async Task HandleAsync(HttpContext context, string mount, StationFeedRegistry registry, IOptions<EdgeOptions> options, ILogger<StationFeed> logger)
+    {
+        var response = context.Response;
+        if (!StationName.TryParse("/" + mount, out var station, out var error))
+        {
+            await PlainAsync(response, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(error), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var feed = await registry.AcquireAsync(station, context.RequestAborted).ConfigureAwait(false);
+        if (feed is null)
+        {
+            await PlainAsync(response, StatusCodes.Status404NotFound, $"station {station.Mount} is not live", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ServeAsync(context, feed, options.Value, logger).ConfigureAwait(false);
+        }
+        finally
+        {
+            registry.Release(feed);
+        }
+    }
+
+    private static async Task ServeAsync(HttpContext context, StationFeed feed, EdgeOptions options, ILogger logger)
+    {
+        var response = context.Response;
+        var ring = feed.Ring;
+        long cursor;
+        var from = context.Request.Query["from"];
+        if (from.Count > 0)
+        {
+            if (!long.TryParse(from[0], NumberStyles.None, CultureInfo.InvariantCulture, out cursor) || cursor < ring.Start || cursor > ring.End)
+            {
+                var message = $"offset {from[0]} is not buffered; this edge holds {ring.Start}..{ring.End} of session {feed.Metadata.SessionId}";
+                await PlainAsync(response, StatusCodes.Status416RangeNotSatisfiable, message, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+        }
+        else
+        {
+            cursor = feed.BurstStart(options);
+        }
+
+        WriteHeaders(response, feed.Metadata);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        context.Features.Get<IHttpMinResponseDataRateFeature>()?.MinDataRate = ListenerMinimumRate;
+        var writer = response.BodyWriter;
+        if (feed.OggHeaders.Length > 0 && from.Count == 0)
+        {
+            await writer.WriteAsync(feed.OggHeaders, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var sent = await StreamAsync(context, feed, cursor, options.LagPolicy, logger).ConfigureAwait(false);
+        EdgeLog.ListenerLeft(logger, feed.Station.Mount, sent);
+    }
+
+    private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, LagPolicy policy, ILogger logger)
+    {
+        var writer = context.Response.BodyWriter;
+        var aborted = context.RequestAborted;
+        long sent = 0;
+        while (!aborted.IsCancellationRequested)
+        {
+            var next = feed.Signal.Next;
+            var span = writer.GetSpan(WriteSize);
+            var status = feed.Ring.TryRead(cursor, span[..Math.Min(span.Length, WriteSize)], out var read);
+            if (status == RingReadStatus.Data)
+            {
+                writer.Advance(read);
+                cursor += read;
+                sent += read;
+                var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+            else if (status == RingReadStatus.Lagged)
+            {
+                var drop = policy == LagPolicy.Drop;
+                EdgeLog.ListenerLagged(logger, feed.Station.Mount, cursor, feed.Ring.Start, drop ? "dropped" : "resynced");
+                EdgeMetrics.Lagged.Add(1);
+                if (drop)
+                {
+                    break;
+                }
+
+                cursor = feed.Ring.NewestSyncPoint();
+            }
+            else if (feed.Ended)
+            {
+                break;
+            }
+            else
+            {
+                // One shared wake-up per chunk for all of the station's listeners; disconnects are noticed at the next write.
+                await next.ConfigureAwait(false);
+            }
+        }
+
+        return sent;
+    }
+
+    private static void WriteHeaders(HttpResponse response, StationMetadata metadata)
+    {
+        var headers = response.Headers;
+        response.ContentType = metadata.ContentType;
+        headers.CacheControl = "no-cache, no-store";
+        headers.Pragma = "no-cache";
+        headers.AccessControlAllowOrigin = "*";
+        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-audio-info";
+        SetIfPresent(headers, "icy-name", metadata.Name);
+        SetIfPresent(headers, "icy-description", metadata.Description);
+        SetIfPresent(headers, "icy-genre", metadata.Genre);
+        SetIfPresent(headers, "icy-url", metadata.Url);
+        headers["icy-pub"] = metadata.Public ? "1" : "0";
+        if (metadata.Bitrate > 0)
+        {
+            headers["icy-br"] = metadata.Bitrate.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static void SetIfPresent(IHeaderDictionary headers, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            headers[name] = value;
+        }
+    }
+
+    private static Task PlainAsync(HttpResponse response, int status, string message, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.AccessControlAllowOrigin = "*";
+        return response.WriteAsync(message + "\n", cancellationToken);
+    }
+}

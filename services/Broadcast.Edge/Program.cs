@@ -1,0 +1,36 @@
+using Broadcast.Edge;
+using Broadcast.Edge.Listeners;
+using Broadcast.Edge.Stations;
+using Broadcast.ServiceDefaults;
+using NATS.Client.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+
+builder.Services.AddOptions<EdgeOptions>()
+    .Bind(builder.Configuration.GetSection(EdgeOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<INatsConnection>(_ => new NatsConnection(new NatsOpts
+{
+    Url = builder.Configuration["Nats:Url"] ?? "nats://127.0.0.1:4222",
+    Name = "broadcast-edge",
+    RetryOnInitialConnect = true,
+}));
+builder.Services.AddSingleton<StationFeedRegistry>();
+
+// A slow listener pins at most this much in Kestrel: 16 KiB ≈ 1 s of 128 kbit/s audio. The default 64 KiB cost
+// about 66 KiB per stalled listener (research/dotnet.md §1.3–1.4).
+builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
+
+var app = builder.Build();
+app.MapServiceDefaults();
+
+var registry = app.Services.GetRequiredService<StationFeedRegistry>();
+EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.stations.active", () => registry.ActiveStations, "{station}", "Stations with a ring on this edge.");
+EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => registry.BufferBytes, "By", "Ring bytes held by active stations.");
+app.MapGet("/stats", () => Results.Json(new EdgeStats(registry.ActiveStations, registry.BufferBytes), EdgeStatsJsonContext.Default.EdgeStats));
+app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
+
+app.Run();

@@ -1,0 +1,20 @@
+namespace Broadcast.Edge.Stations;
+
+/// <summary>Edge log messages; event ids 2000–2099 belong to this file.</summary>
+internal static partial class EdgeLog
+{
+    [LoggerMessage(2000, LogLevel.Information, "Station {Mount} active on this edge from offset {Offset}")]
+    public static partial void StationStarted(ILogger logger, string mount, long offset);
+
+    [LoggerMessage(2001, LogLevel.Information, "Station {Mount} released: {Reason}")]
+    public static partial void StationStopped(ILogger logger, string mount, string reason);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Listener on {Mount} fell behind the ring at {Cursor} (ring starts at {Start}); {Action}")]
+    public static partial void ListenerLagged(ILogger logger, string mount, long cursor, long start, string action);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Station {Mount}: {Bytes} bytes lost between offsets {From} and {To}")]
+    public static partial void Gap(ILogger logger, string mount, long bytes, long from, long to);
+
+    [LoggerMessage(2004, LogLevel.Debug, "Listener on {Mount} disconnected after {Bytes} bytes")]
+    public static partial void ListenerLeft(ILogger logger, string mount, long bytes);
+}

@@ -1,0 +1,221 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Broadcast.Shared.Buffers;
+using Broadcast.Shared.Messaging;
+using Broadcast.Shared.Stations;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Broadcast.Edge.Stations;
+
+/// <summary>
+/// The stations active on this edge. The first listener of a station subscribes to it (and fetches a burst from
+/// its ingest so that listener starts at once); the last one leaving starts a grace timer, after which the
+/// subscription and the ring are released. Memory follows active stations, not history (DESIGN.md).
+/// </summary>
+internal sealed class StationFeedRegistry(
+    INatsConnection nats,
+    IOptions<EdgeOptions> options,
+    TimeProvider time,
+    ILogger<StationFeedRegistry> logger) : IAsyncDisposable
+{
+    private readonly Dictionary<string, StationFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _starting = new(1, 1);
+
+    public int ActiveStations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _feeds.Count;
+            }
+        }
+    }
+
+    public long BufferBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _feeds.Values.Sum(feed => (long)feed.Ring.Capacity);
+            }
+        }
+    }
+
+    /// <summary>Joins a listener to the station, starting the feed if needed; null when the station is offline.</summary>
+    public async Task<StationFeed?> AcquireAsync(StationName station, CancellationToken cancellationToken)
+    {
+        if (TryJoin(station) is { } existing)
+        {
+            return existing;
+        }
+
+        await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (TryJoin(station) is { } started)
+            {
+                return started;
+            }
+
+            var feed = await StartAsync(station, cancellationToken).ConfigureAwait(false);
+            if (feed is null)
+            {
+                return null;
+            }
+
+            lock (_lock)
+            {
+                _feeds[station.SubjectToken] = feed;
+                feed.Listeners = 1;
+            }
+
+            feed.Start(OnEnded);
+            return feed;
+        }
+        finally
+        {
+            _starting.Release();
+        }
+    }
+
+    public void Release(StationFeed feed)
+    {
+        lock (_lock)
+        {
+            if (--feed.Listeners > 0 || !_feeds.TryGetValue(feed.Station.SubjectToken, out var current) || current != feed)
+            {
+                return;
+            }
+
+            feed.IdleTimer = time.CreateTimer(_ => _ = RemoveIfIdleAsync(feed), null, TimeSpan.FromSeconds(options.Value.IdleGraceSeconds), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StationFeed[] feeds;
+        lock (_lock)
+        {
+            feeds = [.. _feeds.Values];
+            _feeds.Clear();
+        }
+
+        foreach (var feed in feeds)
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _starting.Dispose();
+    }
+
+    private StationFeed? TryJoin(StationName station)
+    {
+        lock (_lock)
+        {
+            if (!_feeds.TryGetValue(station.SubjectToken, out var feed) || feed.Ended)
+            {
+                return null;
+            }
+
+            feed.Listeners++;
+            feed.IdleTimer?.Dispose();
+            feed.IdleTimer = null;
+            return feed;
+        }
+    }
+
+    private async Task RemoveIfIdleAsync(StationFeed feed)
+    {
+        lock (_lock)
+        {
+            if (feed.Listeners > 0 || !_feeds.Remove(feed.Station.SubjectToken, out var removed) || removed != feed)
+            {
+                return;
+            }
+
+            feed.IdleTimer?.Dispose();
+        }
+
+        await feed.DisposeAsync().ConfigureAwait(false);
+        EdgeLog.StationStopped(logger, feed.Station.Mount, "no listeners");
+    }
+
+    private void OnEnded(StationFeed feed)
+    {
+        lock (_lock)
+        {
+            if (_feeds.TryGetValue(feed.Station.SubjectToken, out var current) && current == feed)
+            {
+                _feeds.Remove(feed.Station.SubjectToken);
+            }
+        }
+
+        EdgeLog.StationStopped(logger, feed.Station.Mount, "source ended");
+    }
+
+    private async Task<StationFeed?> StartAsync(StationName station, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var timeout = new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(settings.RequestTimeoutMilliseconds) };
+        StationMetadata? metadata;
+        try
+        {
+            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.Metadata(station), default, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            metadata = JsonSerializer.Deserialize(reply.Data.Span, StationMetadataJsonContext.Default.StationMetadata);
+        }
+        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or JsonException)
+        {
+            return null;
+        }
+
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        // Subscribe before asking for the burst, so no chunk falls between the two.
+        var subscription = await nats.SubscribeCoreAsync<NatsMemoryOwner<byte>>(Subjects.Audio(station), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var request = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(request, Math.Max(settings.BurstBytes, (int)(settings.BurstSeconds * 48_000)) * 2);
+        StationRingBuffer ring;
+        byte[] headers = [];
+        try
+        {
+            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, NatsMemoryOwner<byte>>(Subjects.Burst(station), request, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var owner = reply.Data;
+            ring = FromBurst(owner.Memory.Span, metadata, settings.RingBytes, out headers);
+        }
+        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        EdgeLog.StationStarted(logger, station.Mount, ring.Start);
+        return new StationFeed(station, metadata, ring, headers, subscription, logger);
+    }
+
+    private static StationRingBuffer FromBurst(ReadOnlySpan<byte> message, StationMetadata metadata, int capacity, out byte[] oggHeaders)
+    {
+        oggHeaders = [];
+        if (ChunkEnvelope.TryRead(message, out var chunk) != ChunkEnvelopeError.None
+            || chunk.Header.SessionId != metadata.SessionId
+            || !BurstReply.TryRead(chunk.Payload, out var headers, out var audio))
+        {
+            throw new TimeoutException("burst reply unreadable or from another session");
+        }
+
+        oggHeaders = headers.ToArray();
+        var ring = new StationRingBuffer(capacity, chunk.Header.Offset);
+        if (!audio.IsEmpty)
+        {
+            ring.Append(audio[..Math.Min(audio.Length, capacity)]);
+        }
+
+        return ring;
+    }
+}
