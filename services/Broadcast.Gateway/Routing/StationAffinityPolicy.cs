@@ -1,0 +1,47 @@
+using System.IO.Hashing;
+using System.Text;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Broadcast.Gateway.Routing;
+
+/// <summary>
+/// Rendezvous (highest-random-weight) hashing of the station over the healthy edges, with bounded load: a
+/// station's listeners go to the edge that ranks first for it until that edge carries
+/// <see cref="GatewayOptions.MaxListenersPerEdge"/> requests, then to the next. One station's listeners therefore
+/// share as few rings as possible, and removing an edge moves only the stations that ranked it first.
+/// </summary>
+internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOptions<GatewayOptions> options) : ILoadBalancingPolicy
+{
+    public const string PolicyName = "StationAffinity";
+
+    public string Name => PolicyName;
+
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
+    {
+        var station = context.Request.Path.Value ?? "/";
+        var limit = options.Value.MaxListenersPerEdge;
+        DestinationState? best = null;
+        DestinationState? bestUnderLimit = null;
+        ulong bestScore = 0, bestUnderLimitScore = 0;
+        foreach (var destination in availableDestinations)
+        {
+            var score = Score(station, destination.DestinationId);
+            if (best is null || score > bestScore)
+            {
+                (best, bestScore) = (destination, score);
+            }
+
+            if (destination.ConcurrentRequestCount < limit && (bestUnderLimit is null || score > bestUnderLimitScore))
+            {
+                (bestUnderLimit, bestUnderLimitScore) = (destination, score);
+            }
+        }
+
+        return bestUnderLimit ?? best;
+    }
+
+    /// <summary>A stable 64-bit hash (XxHash64, not string.GetHashCode, which differs per process).</summary>
+    internal static ulong Score(string station, string destinationId) =>
+        XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(station + "|" + destinationId));
+}
