@@ -22,8 +22,8 @@ public static class ExternalTool
         throw new InvalidOperationException($"'{name}' is not on PATH; run deploy/local/test.sh, which installs it from Debian packages.");
     }
 
-    /// <summary>Runs the tool, returns its standard output; throws with its standard error on a non-zero exit.</summary>
-    public static async Task<string> RunAsync(string name, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Runs the tool, returns its standard output (and error, if asked); throws with its standard error on a non-zero exit.</summary>
+    public static async Task<string> RunAsync(string name, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, bool includeStandardError = false)
     {
         var start = new ProcessStartInfo(Find(name))
         {
@@ -56,6 +56,8 @@ public static class ExternalTool
             throw new InvalidOperationException($"{name} exited with {process.ExitCode}: {await error.ConfigureAwait(false)}");
         }
 
-        return await output.ConfigureAwait(false);
+        return includeStandardError
+            ? await output.ConfigureAwait(false) + await error.ConfigureAwait(false)
+            : await output.ConfigureAwait(false);
     }
 }

@@ -1,0 +1,55 @@
+using System.Net.Sockets;
+using System.Text;
+using Broadcast.Testing;
+
+namespace Broadcast.EndToEnd.Tests;
+
+/// <summary>Sources for tests: ffmpeg's icecast:// output (a real encoder), and a raw socket for hostile input.</summary>
+internal static class SourceClient
+{
+    /// <summary>Starts ffmpeg pushing a generated tone in real time for <paramref name="seconds"/> seconds.</summary>
+    public static ManagedProcess StartFfmpeg(Uri ingest, string mount, string codec, int seconds, string password = BroadcastCluster.SourcePassword)
+    {
+        string[] encode = codec switch
+        {
+            "mp3" => ["-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", "-f", "mp3"],
+            "aac" => ["-c:a", "aac", "-b:a", "96k", "-content_type", "audio/aac", "-f", "adts"],
+            "vorbis" => ["-c:a", "libvorbis", "-q:a", "2", "-content_type", "application/ogg", "-f", "ogg"],
+            "opus" => ["-c:a", "libopus", "-b:a", "64k", "-content_type", "audio/ogg", "-f", "ogg"],
+            _ => throw new ArgumentException(codec),
+        };
+        var target = $"icecast://source:{password}@{ingest.Host}:{ingest.Port}{mount}";
+        return ManagedProcess.Start(
+            ExternalTool.Find("ffmpeg"),
+            ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", "-ice_name", "Test FM", .. encode, target]);
+    }
+
+    /// <summary>Sends a raw request head (and optional body) and returns the first response bytes as text.</summary>
+    public static async Task<string> RawAsync(Uri ingest, string head, byte[]? body, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(ingest.Host, ingest.Port, cancellationToken);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancellationToken);
+        var reply = new byte[4096];
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
+        var read = await stream.ReadAsync(reply, limit.Token);
+        if (body is not null)
+        {
+            try
+            {
+                await stream.WriteAsync(body, limit.Token);
+            }
+            catch (IOException)
+            {
+                // the server may close on garbage; that is an acceptable answer
+            }
+        }
+
+        return Encoding.ASCII.GetString(reply, 0, read);
+    }
+
+    public static string Basic(string user, string password) =>
+        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+}
