@@ -1,21 +1,53 @@
 #!/usr/bin/env bash
-# The README's run command. Today only the shared core exists (issue #3); the live path
-# (ingest → NATS → edge → gateway, issue #4) is not built yet, so this script builds the solution,
-# installs and starts nats-server on loopback (what the live path will use), and says so.
-# Stops everything on Ctrl-C.
+# The README's run command: on loopback, starts nats-server, ingest (:8001), two edges (:8101, :8102) and the
+# gateway (:8000), then a demo station pushed in real time by ffmpeg. Installs nats-server and ffmpeg from
+# Debian when missing. Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-command -v nats-server >/dev/null || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server >/dev/null; }
+missing=()
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 dotnet build Broadcast.sln -c Release -nologo -v quiet
-port=${NATS_PORT:-4222}
-nats-server -a 127.0.0.1 -p "$port" &
-nats=$!
-trap 'kill $nats 2>/dev/null; wait $nats 2>/dev/null' EXIT INT TERM
-echo
-echo "nats-server listening on nats://127.0.0.1:$port"
-echo "The services (ingest, edge, gateway) and the demo station are not built yet (issue #4)."
-echo "Press Ctrl-C to stop."
-wait $nats
+logs=$(mktemp -d)
+pids=()
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "stopped; logs in $logs"; }
+trap stop EXIT INT TERM
+
+run() { # name port env...
+  local name=$1 port=$2; shift 2
+  env "$@" ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet "services/$name/bin/Release/net10.0/$name.dll" >"$logs/$name-$port.log" 2>&1 &
+  pids+=($!)
+}
+wait_ready() { # url
+  for _ in $(seq 1 100); do curl -fs "$1/healthz/ready" >/dev/null && return 0; sleep 0.2; done
+  echo "up.sh: $1 did not become ready; see $logs" >&2; exit 1
+}
+
+nats-server -a 127.0.0.1 -p 4222 >"$logs/nats.log" 2>&1 &
+pids+=($!)
+run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme
+run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222
+run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222
+run Broadcast.Gateway 8000 Gateway__Edges__0=http://127.0.0.1:8101 Gateway__Edges__1=http://127.0.0.1:8102
+for url in http://127.0.0.1:8001 http://127.0.0.1:8101 http://127.0.0.1:8102 http://127.0.0.1:8000; do wait_ready "$url"; done
+
+# The demo station: a real MP3 encoder pushing a changing tone in real time, as any Icecast source would.
+ffmpeg -hide_banner -v error -re -f lavfi -i "sine=frequency=440:beep_factor=4" -c:a libmp3lame -b:a 128k \
+  -content_type audio/mpeg -ice_name "Broadcast demo" -ice_genre "Test tones" \
+  icecast://source:hackme@127.0.0.1:8001/demo.mp3 >"$logs/demo-source.log" 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+Broadcast is running on loopback (logs: $logs).
+  Listen:   curl -s http://127.0.0.1:8000/demo.mp3 | ffplay -nodisp -    (or open the URL in VLC/mpv)
+  Encoders: icecast://source:hackme@127.0.0.1:8001/<mount>   e.g. ffmpeg ... -content_type audio/mpeg icecast://...
+Press Ctrl-C to stop.
+MSG
+wait "${pids[0]}"
