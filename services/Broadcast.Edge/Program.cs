@@ -2,7 +2,6 @@ using Broadcast.Edge;
 using Broadcast.Edge.Listeners;
 using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults;
-using NATS.Client.Core;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,12 +11,7 @@ builder.Services.AddOptions<EdgeOptions>()
     .ValidateDataAnnotations()
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<INatsConnection>(_ => new NatsConnection(new NatsOpts
-{
-    Url = builder.Configuration["Nats:Url"] ?? "nats://127.0.0.1:4222",
-    Name = "broadcast-edge",
-    RetryOnInitialConnect = true,
-}));
+builder.AddNats("broadcast-edge");
 builder.Services.AddSingleton<StationFeedRegistry>();
 
 // A slow listener pins at most this much in Kestrel: 16 KiB ≈ 1 s of 128 kbit/s audio. The default 64 KiB cost

@@ -2,7 +2,6 @@ using Broadcast.Ingest;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Ingest.Sources;
 using Broadcast.ServiceDefaults;
-using NATS.Client.Core;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -11,12 +10,7 @@ builder.Services.AddOptions<IngestOptions>()
     .Bind(builder.Configuration.GetSection(IngestOptions.Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
-builder.Services.AddSingleton<INatsConnection>(_ => new NatsConnection(new NatsOpts
-{
-    Url = builder.Configuration["Nats:Url"] ?? "nats://127.0.0.1:4222",
-    Name = "broadcast-ingest",
-    RetryOnInitialConnect = true,
-}));
+builder.AddNats("broadcast-ingest");
 builder.Services.AddSingleton<SourceRegistry>();
 builder.Services.AddSingleton<SourceAuthenticator>();
 builder.Services.AddSingleton<SourceConnectionMiddleware>();
