@@ -14,8 +14,7 @@ public sealed class LivePathTests(ClusterFixture fixture) : IClassFixture<Cluste
     [Theory]
     [InlineData("mp3", "/e2e-live.mp3", "mp3")]
     [InlineData("aac", "/e2e-radio-1.aac", "aac")]
-    // Ogg Vorbis is left out: a listener that joins right at session start gets a capture ffmpeg refuses
-    // ("Header processing failed"); a later joiner decodes. Open defect, see the note on issue #4.
+    [InlineData("vorbis", "/e2e-vorbis.ogg", "vorbis")]
     [InlineData("opus", "/e2e-Opus", "opus")]
     public async Task Listen_ThroughGateway_EarlyAndLateListenersDecodeTheCodecSent(string codec, string mount, string expected)
     {

@@ -55,6 +55,7 @@ internal static class ListenerEndpoint
         var response = context.Response;
         var ring = feed.Ring;
         long cursor;
+        byte[] oggHeaders = [];
         var from = context.Request.Query["from"];
         if (from.Count > 0)
         {
@@ -67,7 +68,7 @@ internal static class ListenerEndpoint
         }
         else
         {
-            cursor = feed.BurstStart(options);
+            cursor = feed.Join(options, out oggHeaders);
         }
 
         WriteHeaders(response, feed.Metadata);
@@ -78,9 +79,9 @@ internal static class ListenerEndpoint
 
         context.Features.Get<IHttpMinResponseDataRateFeature>()?.MinDataRate = ListenerMinimumRate;
         var writer = response.BodyWriter;
-        if (feed.OggHeaders.Length > 0 && from.Count == 0)
+        if (oggHeaders.Length > 0)
         {
-            await writer.WriteAsync(feed.OggHeaders, context.RequestAborted).ConfigureAwait(false);
+            await writer.WriteAsync(oggHeaders, context.RequestAborted).ConfigureAwait(false);
         }
 
         var sent = await StreamAsync(context, feed, cursor, options.LagPolicy, logger).ConfigureAwait(false);

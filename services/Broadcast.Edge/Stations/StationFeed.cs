@@ -14,6 +14,9 @@ internal sealed class StationFeed : IAsyncDisposable
     private readonly INatsSub<NatsMemoryOwner<byte>> _subscription;
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
+    private readonly Lock _headersLock = new();
+    private byte[] _oggHeaders;
+    private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
 
     public StationFeed(StationName station, StationMetadata metadata, StationRingBuffer ring, byte[] oggHeaders, INatsSub<NatsMemoryOwner<byte>> subscription, ILogger logger)
@@ -21,7 +24,8 @@ internal sealed class StationFeed : IAsyncDisposable
         Station = station;
         Metadata = metadata;
         Ring = ring;
-        OggHeaders = oggHeaders;
+        _oggHeaders = oggHeaders;
+        _chainAudioStart = ring.Start;
         _subscription = subscription;
         _logger = logger;
     }
@@ -31,9 +35,6 @@ internal sealed class StationFeed : IAsyncDisposable
     public StationMetadata Metadata { get; }
 
     public StationRingBuffer Ring { get; }
-
-    /// <summary>Header pages a new Ogg listener gets first; replaced when the source starts a new chain.</summary>
-    public byte[] OggHeaders { get; private set; }
 
     public DataSignal Signal { get; } = new();
 
@@ -49,10 +50,22 @@ internal sealed class StationFeed : IAsyncDisposable
 
     public void Start(Action<StationFeed> ended) => _pump = PumpAsync(ended, _stop.Token);
 
-    /// <summary>Bytes back for a burst, converting seconds with the declared bitrate when that is all we know.</summary>
-    public long BurstStart(EdgeOptions options) => options.BurstSeconds > 0
-        ? Ring.FindBurstStart((long)(options.BurstSeconds * Math.Max(Metadata.Bitrate, 128) * 1000 / 8))
-        : Ring.FindBurstStart(options.BurstBytes);
+    /// <summary>
+    /// Where a new listener starts (a frame boundary about a burst back, never before the current Ogg chain's audio)
+    /// and the header pages it must get first. Taken together under the lock that header chunks take, so a listener
+    /// never gets a chain's headers twice or not at all.
+    /// </summary>
+    public long Join(EdgeOptions options, out byte[] oggHeaders)
+    {
+        long back = options.BurstSeconds > 0
+            ? (long)(options.BurstSeconds * Math.Max(Metadata.Bitrate, 128) * 1000 / 8)
+            : options.BurstBytes;
+        lock (_headersLock)
+        {
+            oggHeaders = _oggHeaders;
+            return Ring.FindBurstStart(Math.Min(back, Ring.End - _chainAudioStart));
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -123,11 +136,27 @@ internal sealed class StationFeed : IAsyncDisposable
 
         if ((header.Flags & ChunkFlags.OggHeaders) != 0)
         {
-            OggHeaders = payload.ToArray(); // a new chain: rare, so a copy is fine
+            AcceptHeaders(payload, chunkEnd);
+        }
+        else
+        {
+            Ring.Append(payload);
         }
 
-        Ring.Append(payload, syncPoint: (header.Flags & ChunkFlags.OggHeaders) == 0);
         Signal.Pulse();
         return true;
+    }
+
+    /// <summary>Header pages of a new chain (rare): kept for new listeners and passed in-line to current ones.</summary>
+    private void AcceptHeaders(ReadOnlySpan<byte> pages, long chunkEnd)
+    {
+        lock (_headersLock)
+        {
+            // Headers larger than one chunk arrive as consecutive header chunks: those continue the set.
+            var continues = Ring.End == _chainAudioStart && _oggHeaders.Length > 0 && Ring.End > Ring.Start;
+            Ring.Append(pages, syncPoint: false);
+            _oggHeaders = continues ? [.. _oggHeaders, .. pages] : pages.ToArray();
+            _chainAudioStart = chunkEnd;
+        }
     }
 }

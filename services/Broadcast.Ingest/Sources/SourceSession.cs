@@ -59,31 +59,40 @@ internal sealed class SourceSession
         await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes a burst reply: Ogg headers and the audio from a frame boundary about <paramref name="bytes"/> back.</summary>
+    /// <summary>
+    /// Writes a burst reply: Ogg headers and the audio from a frame boundary about <paramref name="bytes"/> back.
+    /// While the current chain has no audio yet, the reply carries neither: its offset is where the chain's header
+    /// pages begin, and they reach the edge as the next chunk, so no listener ever gets them twice.
+    /// </summary>
     public int WriteBurst(Span<byte> destination, int bytes, out long offset)
     {
-        int headerLength;
+        // Under the lock the ring cannot be emptied (both Discontinue calls take it), so headers and audio agree.
         lock (_headersLock)
         {
-            headerLength = BurstReply.Write(destination, _oggHeaders is null ? [] : _oggHeaders.Pages);
-        }
-
-        // The ring may move on while we read; retry from a newer boundary if our start was overwritten.
-        for (var attempt = 0; attempt < 4; attempt++)
-        {
-            offset = _recent.FindBurstStart(bytes);
-            var room = destination[headerLength..];
-            var end = _recent.End;
-            var length = (int)Math.Min(end - offset, room.Length);
-            var status = _recent.TryRead(offset, room[..length], out var read);
-            if (status is RingReadStatus.Data or RingReadStatus.CaughtUp)
+            if (_recent.Start == _recent.End)
             {
-                return headerLength + read;
+                offset = _recent.End;
+                return BurstReply.Write(destination, []);
             }
-        }
 
-        offset = _recent.End;
-        return headerLength;
+            var headerLength = BurstReply.Write(destination, _oggHeaders is null ? [] : _oggHeaders.Pages);
+
+            // The ring may move on while we read; retry from a newer boundary if our start was overwritten.
+            for (var attempt = 0; attempt < 4; attempt++)
+            {
+                offset = _recent.FindBurstStart(bytes);
+                var room = destination[headerLength..];
+                var length = (int)Math.Min(_recent.End - offset, room.Length);
+                var status = _recent.TryRead(offset, room[..length], out var read);
+                if (status is RingReadStatus.Data or RingReadStatus.CaughtUp)
+                {
+                    return headerLength + read;
+                }
+            }
+
+            offset = _recent.End;
+            return headerLength;
+        }
     }
 
     private async ValueTask DrainAsync(CancellationToken cancellationToken)
@@ -107,10 +116,15 @@ internal sealed class SourceSession
             return true; // an encoder's Xing/Info frame describes a file, not a live stream
         }
 
-        if (_oggHeaders is not null)
+        if (_oggHeaders is not null && (frame.StartsChain || frame.Kind == FrameKind.OggHeader))
         {
             lock (_headersLock)
             {
+                if (frame.StartsChain)
+                {
+                    _recent.Discontinue(_publisher.Offset); // the old chain's audio cannot follow the new chain's headers
+                }
+
                 _oggHeaders.Observe(frame);
             }
         }
@@ -120,10 +134,16 @@ internal sealed class SourceSession
             // The recent-audio ring uses the publisher's offsets, so a burst means the same bytes as the chunks.
             if (_recent.End != _publisher.Offset)
             {
-                _recent.Discontinue(_publisher.Offset);
+                lock (_headersLock)
+                {
+                    _recent.Discontinue(_publisher.Offset);
+                    _recent.Append(frame.Data, frame.DurationMicroseconds, frame.IsSyncPoint);
+                }
             }
-
-            _recent.Append(frame.Data, frame.DurationMicroseconds, frame.IsSyncPoint);
+            else
+            {
+                _recent.Append(frame.Data, frame.DurationMicroseconds, frame.IsSyncPoint);
+            }
         }
 
         _publisher.Add(frame);
