@@ -54,4 +54,15 @@ internal static class Listener
         var codec = await ExternalTool.RunAsync("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path], TimeSpan.FromSeconds(30), cancellationToken);
         return codec.Trim();
     }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes of a response body (bounded by a 30 s timeout).</summary>
+    public static async Task<byte[]> ReadExactlyAsync(HttpResponseMessage response, int count, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var body = await response.Content.ReadAsStreamAsync(limit.Token);
+        var bytes = new byte[count];
+        await body.ReadExactlyAsync(bytes, limit.Token);
+        return bytes;
+    }
 }

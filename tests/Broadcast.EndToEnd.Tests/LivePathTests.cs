@@ -5,9 +5,10 @@ using Broadcast.Testing;
 namespace Broadcast.EndToEnd.Tests;
 
 /// <summary>ffmpeg pushes to ingest; listeners pull through the gateway; ffmpeg decodes what they got.</summary>
-public sealed class LivePathTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+[Collection(ClusterCollection.Name)]
+public sealed class LivePathTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan LiveTimeout = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan LiveTimeout = TimeSpan.FromSeconds(20);
 
     private BroadcastCluster Cluster => fixture.Cluster;
 

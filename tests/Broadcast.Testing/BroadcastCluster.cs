@@ -24,12 +24,13 @@ public sealed class BroadcastCluster : IAsyncDisposable
 
     public string Logs => string.Join("\n----\n", _processes.Select(p => p.Output));
 
-    public static async Task<BroadcastCluster> StartAsync(int edges = 1, IDictionary<string, string>? edgeSettings = null)
+    /// <summary>Starts the cluster; settings are environment variables (e.g. <c>Edge__IdleGraceSeconds</c>) for the edges and the ingest.</summary>
+    public static async Task<BroadcastCluster> StartAsync(int edges = 1, IDictionary<string, string>? edgeSettings = null, IDictionary<string, string>? ingestSettings = null)
     {
         var cluster = new BroadcastCluster();
         try
         {
-            await cluster.StartAllAsync(edges, edgeSettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
+            await cluster.StartAllAsync(edges, edgeSettings ?? new Dictionary<string, string>(), ingestSettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -47,13 +48,13 @@ public sealed class BroadcastCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(int edgeCount, IDictionary<string, string> edgeSettings)
+    private async Task StartAllAsync(int edgeCount, IDictionary<string, string> edgeSettings, IDictionary<string, string> ingestSettings)
     {
         NatsPort = FreePort.Next();
         _processes.Add(ManagedProcess.Start(ExternalTool.Find("nats-server"), ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         var nats = $"nats://127.0.0.1:{NatsPort}";
 
-        Ingest = StartService("Broadcast.Ingest", new Dictionary<string, string>
+        Ingest = StartService("Broadcast.Ingest", new Dictionary<string, string>(ingestSettings)
         {
             ["Nats__Url"] = nats,
             ["Ingest__SourcePassword"] = SourcePassword,

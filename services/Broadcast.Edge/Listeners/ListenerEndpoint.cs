@@ -18,6 +18,18 @@ internal static class ListenerEndpoint
     /// <summary>Largest read from the ring per write: one Kestrel pool block.</summary>
     private const int WriteSize = 4096;
 
+    /// <summary>How far past the newest byte a resume may ask for: a few chunks of skew between edges.</summary>
+    private const int ResumeSlackBytes = 64 * 1024;
+
+    /// <summary>Stream offset of the first audio byte of this response (after any Ogg header pages); what <c>from=</c> takes.</summary>
+    private const string OffsetHeader = "Broadcast-Offset";
+
+    /// <summary>Bytes of Ogg header pages sent before the audio at <see cref="OffsetHeader"/>.</summary>
+    private const string HeaderBytesHeader = "Broadcast-Header-Bytes";
+
+    /// <summary>The source session the offsets belong to; pass it back as <c>session=</c> when resuming.</summary>
+    private const string SessionHeader = "Broadcast-Session";
+
     /// <summary>
     /// A stalled listener is cut after 10 s below 1 KiB/s. Kestrel's default (240 B/s) keeps one for ~4.5 min
     /// (research/dotnet.md §1.3); the ring's lag policy remains the primary rule.
@@ -59,10 +71,9 @@ internal static class ListenerEndpoint
         var from = context.Request.Query["from"];
         if (from.Count > 0)
         {
-            if (!long.TryParse(from[0], NumberStyles.None, CultureInfo.InvariantCulture, out cursor) || cursor < ring.Start || cursor > ring.End)
+            if (ResumeError(context.Request.Query, feed, out cursor) is { } refusal)
             {
-                var message = $"offset {from[0]} is not buffered; this edge holds {ring.Start}..{ring.End} of session {feed.Metadata.SessionId}";
-                await PlainAsync(response, StatusCodes.Status416RangeNotSatisfiable, message, context.RequestAborted).ConfigureAwait(false);
+                await PlainAsync(response, refusal.Status, refusal.Message, context.RequestAborted).ConfigureAwait(false);
                 return;
             }
         }
@@ -72,6 +83,9 @@ internal static class ListenerEndpoint
         }
 
         WriteHeaders(response, feed.Metadata);
+        response.Headers[OffsetHeader] = cursor.ToString(CultureInfo.InvariantCulture);
+        response.Headers[HeaderBytesHeader] = oggHeaders.Length.ToString(CultureInfo.InvariantCulture);
+        response.Headers[SessionHeader] = feed.Metadata.SessionId.ToString("N");
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;
@@ -86,6 +100,35 @@ internal static class ListenerEndpoint
 
         var sent = await StreamAsync(context, feed, cursor, options.LagPolicy, logger).ConfigureAwait(false);
         EdgeLog.ListenerLeft(logger, feed.Station.Mount, sent);
+    }
+
+    /// <summary>
+    /// Checks a resume request (<c>from=&lt;offset&gt;</c>, optionally <c>session=&lt;id&gt;</c>): 400 for a malformed
+    /// one, 416 when this edge no longer (or not yet) holds that offset of that session.
+    /// </summary>
+    private static (int Status, string Message)? ResumeError(IQueryCollection query, StationFeed feed, out long cursor)
+    {
+        var ring = feed.Ring;
+        var session = feed.Metadata.SessionId.ToString("N");
+        if (!long.TryParse(query["from"][0], NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
+        {
+            return (StatusCodes.Status400BadRequest, "from= must be a byte offset (a non-negative integer)");
+        }
+
+        var wanted = query["session"];
+        if (wanted.Count > 0 && !string.Equals(wanted[0], session, StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status416RangeNotSatisfiable, $"session {StationName.Printable(wanted[0] ?? string.Empty)} is over; the station now streams session {session}");
+        }
+
+        // Slightly ahead is fine (this edge may be a chunk behind the one the listener left); it waits for the bytes.
+        var (start, end) = (ring.Start, ring.End);
+        if (cursor < start || cursor > end + ResumeSlackBytes)
+        {
+            return (StatusCodes.Status416RangeNotSatisfiable, $"offset {cursor} is not buffered; this edge holds {start}..{end} of session {session}");
+        }
+
+        return null;
     }
 
     private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, LagPolicy policy, ILogger logger)
@@ -142,7 +185,7 @@ internal static class ListenerEndpoint
         headers.CacheControl = "no-cache, no-store";
         headers.Pragma = "no-cache";
         headers.AccessControlAllowOrigin = "*";
-        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-audio-info";
+        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-audio-info, Broadcast-Offset, Broadcast-Header-Bytes, Broadcast-Session";
         SetIfPresent(headers, "icy-name", metadata.Name);
         SetIfPresent(headers, "icy-description", metadata.Description);
         SetIfPresent(headers, "icy-genre", metadata.Genre);

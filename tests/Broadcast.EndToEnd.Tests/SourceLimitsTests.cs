@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Broadcast.Testing;
+
+namespace Broadcast.EndToEnd.Tests;
+
+/// <summary>Sources that stall: a request head that never ends (slowloris) and a source that stops sending.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SourceLimitsTests(ClusterFixture fixture)
+{
+    private BroadcastCluster Cluster => fixture.Cluster;
+
+    [Fact]
+    public async Task Source_HeadNeverFinished_408AndClosed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new TcpClient();
+        await client.ConnectAsync(Cluster.Ingest.Host, Cluster.Ingest.Port, ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync("PUT /e2e-slowloris.mp3 HTTP/1.1\r\nHost: x\r\nX-Padding: a"u8.ToArray(), ct);
+
+        var reply = await ReadToEndAsync(stream, TimeSpan.FromSeconds(ClusterFixture.IngestHeaderTimeoutSeconds + 15), ct);
+
+        Assert.StartsWith("HTTP/1.0 408", reply, StringComparison.Ordinal);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var health = await http.GetAsync(new Uri(Cluster.Ingest, "/healthz/live"), ct);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Source_StopsSending_EndedAfterIdleTimeoutAndStationGone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/e2e-idle.mp3";
+        var audio = await EncodeAsync(seconds: 2, ct);
+        using var client = new TcpClient();
+        await client.ConnectAsync(Cluster.Ingest.Host, Cluster.Ingest.Port, ct);
+        var stream = client.GetStream();
+        var head = $"SOURCE {Mount} HTTP/1.0\r\nContent-Type: audio/mpeg\r\nAuthorization: {SourceClient.Basic("source", BroadcastCluster.SourcePassword)}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
+        await stream.WriteAsync(audio, ct); // then silence, with the connection left open
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri(Cluster.Gateway, Mount);
+        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, Cluster.Logs);
+
+        var reply = await ReadToEndAsync(stream, TimeSpan.FromSeconds(ClusterFixture.IngestIdleTimeoutSeconds + 15), ct);
+
+        Assert.StartsWith("HTTP/1.0 200", reply, StringComparison.Ordinal);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Head, url);
+                using var response = await http.SendAsync(request, ct);
+                return response.StatusCode == HttpStatusCode.NotFound;
+            },
+            TimeSpan.FromSeconds(15),
+            $"{Mount} to go offline after its source went idle");
+    }
+
+    /// <summary>Reads until the server closes the connection; fails if it has not within <paramref name="timeout"/>.</summary>
+    private static async Task<string> ReadToEndAsync(NetworkStream stream, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        try
+        {
+            while ((read = await stream.ReadAsync(buffer, limit.Token)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (IOException)
+        {
+            // a reset is a close too
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"the ingest did not close the connection within {timeout}; got: {Encoding.ASCII.GetString(received.ToArray())}");
+        }
+
+        return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    private static async Task<byte[]> EncodeAsync(int seconds, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"broadcast-idle-{Guid.NewGuid():N}.mp3");
+        try
+        {
+            await ExternalTool.RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-f", "lavfi", "-i", $"sine=frequency=330:duration={seconds}", "-c:a", "libmp3lame", "-b:a", "128k", path], TimeSpan.FromSeconds(30), cancellationToken);
+            return await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
