@@ -26,6 +26,12 @@ internal sealed class EdgeOptions
     /// <summary>What happens to a listener whose cursor falls out of the ring: dropped (Icecast's queue-size rule) or resynced.</summary>
     public LagPolicy LagPolicy { get; set; } = LagPolicy.Drop;
 
+    /// <summary>
+    /// Rings in mmap-ed memory, unmapped the moment a station is released (default on Linux), instead of managed
+    /// arrays that only an aggressive GC returns to the OS (research/dotnet.md §2.4).
+    /// </summary>
+    public bool MappedRings { get; set; } = Broadcast.Shared.Buffers.MappedRegion.IsSupported;
+
     /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
     [Range(50, 30_000)]
     public int RequestTimeoutMilliseconds { get; set; } = 1000;

@@ -2,6 +2,9 @@ using Broadcast.Edge;
 using Broadcast.Edge.Listeners;
 using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults;
+using Broadcast.ServiceDefaults.Memory;
+using Broadcast.Shared.Buffers;
+using Microsoft.AspNetCore.Connections;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -10,7 +13,6 @@ builder.Services.AddOptions<EdgeOptions>()
     .Bind(builder.Configuration.GetSection(EdgeOptions.Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
-builder.Services.AddSingleton(TimeProvider.System);
 builder.AddNats("broadcast-edge");
 builder.Services.AddSingleton<StationFeedRegistry>();
 
@@ -24,7 +26,11 @@ app.MapServiceDefaults();
 var registry = app.Services.GetRequiredService<StationFeedRegistry>();
 EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.stations.active", () => registry.ActiveStations, "{station}", "Stations with a ring on this edge.");
 EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => registry.BufferBytes, "By", "Ring bytes held by active stations.");
-app.MapGet("/stats", () => Results.Json(new EdgeStats(registry.ActiveStations, registry.BufferBytes), EdgeStatsJsonContext.Default.EdgeStats));
+var inFlight = app.Services.GetRequiredService<InFlightRequests>();
+var pool = app.Services.GetService<IMemoryPoolFactory<byte>>()?.GetType().Name ?? "none";
+app.MapGet("/stats", () => Results.Json(
+    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), pool),
+    EdgeStatsJsonContext.Default.EdgeStats));
 app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
 
 app.Run();

@@ -2,6 +2,7 @@ using Broadcast.Ingest;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Ingest.Sources;
 using Broadcast.ServiceDefaults;
+using Broadcast.ServiceDefaults.Memory;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,6 +13,7 @@ builder.Services.AddOptions<IngestOptions>()
     .ValidateOnStart();
 builder.AddNats("broadcast-ingest");
 builder.Services.AddSingleton<SourceRegistry>();
+builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<SourceRegistry>()); // sources bypass the HTTP pipeline
 builder.Services.AddSingleton<SourceAuthenticator>();
 builder.Services.AddSingleton<SourceConnectionMiddleware>();
 builder.Services.AddHostedService<StationRequestResponder>();

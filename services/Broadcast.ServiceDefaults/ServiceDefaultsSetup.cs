@@ -1,5 +1,9 @@
+using Broadcast.ServiceDefaults.Memory;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -12,17 +16,58 @@ public static class ServiceDefaultsSetup
     public const string ReadinessPath = "/healthz/ready";
     public const string ReadyTag = "ready";
 
+    /// <summary>Health checks, and the memory discipline: Kestrel's pool per <see cref="MemoryOptions.KestrelPool"/> and the memory governor.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks();
+        builder.Services.AddOptions<MemoryOptions>()
+            .Bind(builder.Configuration.GetSection(MemoryOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddTimeProvider();
+        builder.Services.AddSingleton<InFlightRequests>();
+        builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<InFlightRequests>());
+        builder.Services.AddHostedService<MemoryGovernor>();
+        var memory = builder.Configuration.GetSection(MemoryOptions.Section).Get<MemoryOptions>() ?? new MemoryOptions();
+        if (memory.KestrelPool == KestrelPool.Shared)
+        {
+            // Registered after Kestrel's own (WebApplication.CreateBuilder adds it first), so the transport resolves this one.
+            builder.Services.AddSingleton<IMemoryPoolFactory<byte>, SharedMemoryPoolFactory>();
+        }
+
         return builder;
     }
 
-    /// <summary>Liveness answers while the process runs; readiness runs the checks tagged <see cref="ReadyTag"/>.</summary>
+    /// <summary>
+    /// Counts requests in flight for the memory governor, then maps liveness (answers while the process runs) and
+    /// readiness (runs the checks tagged <see cref="ReadyTag"/>).
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        var inFlight = app.Services.GetRequiredService<InFlightRequests>();
+        app.Use(async (HttpContext context, RequestDelegate next) =>
+        {
+            inFlight.Enter();
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                inFlight.Leave();
+            }
+        });
+
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         return app;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(service => service.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
     }
 }

@@ -154,17 +154,22 @@ public sealed class LivePathTests(ClusterFixture fixture)
         await Listener.WaitLiveAsync(http, url, LiveTimeout, Cluster.Logs);
         await Listener.CaptureAsync(http, url, TimeSpan.FromSeconds(1), ct);
 
-        // Every edge ends with no ring for the station once its grace period (1 s here) has passed.
+        // Every edge ends with no ring for the station once its grace period (1 s here) has passed, and the mmap-ed
+        // ring memory is unmapped (this edge has no other station once the other tests' sources are gone).
         foreach (var edge in Cluster.Edges)
         {
             await Poll.UntilAsync(
                 async () =>
                 {
-                    var stats = await http.GetStringAsync(new Uri(edge, "/stats"), ct);
-                    return JsonDocument.Parse(stats).RootElement.GetProperty("activeStations").GetInt32() == 0;
+                    var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/stats"), ct)).RootElement;
+                    return stats.GetProperty("activeStations").GetInt32() == 0
+                        && stats.GetProperty("bufferBytes").GetInt64() == 0
+                        && stats.GetProperty("mappedBytes").GetInt64() == 0;
                 },
-                TimeSpan.FromSeconds(15),
-                $"{edge} to free its station rings");
+                TimeSpan.FromSeconds(30),
+                $"{edge} to free and unmap its station rings");
+            var pool = JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/stats"), ct)).RootElement.GetProperty("kestrelPoolFactory").GetString();
+            Assert.Equal("SharedMemoryPoolFactory", pool);
         }
     }
 }

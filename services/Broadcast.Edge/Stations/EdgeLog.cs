@@ -17,4 +17,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(2004, LogLevel.Debug, "Listener on {Mount} disconnected after {Bytes} bytes")]
     public static partial void ListenerLeft(ILogger logger, string mount, long bytes);
+
+    [LoggerMessage(2005, LogLevel.Error, "Station {Mount}: releasing its feed failed")]
+    public static partial void ReleaseFailed(ILogger logger, string mount, Exception exception);
 }

@@ -18,6 +18,8 @@ internal sealed class StationFeed : IAsyncDisposable
     private byte[] _oggHeaders;
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
+    private int _stopped;
+    private int _disposalClaimed;
 
     public StationFeed(StationName station, StationMetadata metadata, StationRingBuffer ring, byte[] oggHeaders, INatsSub<NatsMemoryOwner<byte>> subscription, ILogger logger)
     {
@@ -67,8 +69,23 @@ internal sealed class StationFeed : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// True once the registry no longer hands this feed to new listeners (idle, ended or shutting down); the last
+    /// listener to leave a retired feed disposes it. Changed only under the registry's lock.
+    /// </summary>
+    public bool Retired { get; set; }
+
+    /// <summary>True for the one caller that gets to dispose this feed; false for every later one.</summary>
+    public bool TryClaimDisposal() => Interlocked.Exchange(ref _disposalClaimed, 1) == 0;
+
+    /// <summary>Stops the pump: no more chunks; listeners finish what is buffered. Idempotent.</summary>
+    public async ValueTask StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _subscription.DisposeAsync().ConfigureAwait(false);
         try
@@ -82,6 +99,13 @@ internal sealed class StationFeed : IAsyncDisposable
 
         Ended = true;
         Signal.Pulse();
+    }
+
+    /// <summary>Stops the pump and frees the ring. Only when no listener can read it any more.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Ring.Dispose();
         _stop.Dispose();
     }
 

@@ -22,6 +22,7 @@ internal sealed class StationFeedRegistry(
     private readonly Dictionary<string, StationFeed> _feeds = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _starting = new(1, 1);
+    private long _bufferBytes;
 
     public int ActiveStations
     {
@@ -34,16 +35,8 @@ internal sealed class StationFeedRegistry(
         }
     }
 
-    public long BufferBytes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _feeds.Values.Sum(feed => (long)feed.Ring.Capacity);
-            }
-        }
-    }
+    /// <summary>Ring bytes allocated, including rings of ended stations whose listeners are still draining them.</summary>
+    public long BufferBytes => Interlocked.Read(ref _bufferBytes);
 
     /// <summary>Joins a listener to the station, starting the feed if needed; null when the station is offline.</summary>
     public async Task<StationFeed?> AcquireAsync(StationName station, CancellationToken cancellationToken)
@@ -67,10 +60,20 @@ internal sealed class StationFeedRegistry(
                 return null;
             }
 
+            StationFeed? replaced;
             lock (_lock)
             {
+                // An ended feed not yet removed by its pump: retire it here so its last listener frees it.
+                _feeds.TryGetValue(station.SubjectToken, out replaced);
+                replaced?.Retired = true;
+                replaced = replaced?.Listeners == 0 ? replaced : null;
                 _feeds[station.SubjectToken] = feed;
                 feed.Listeners = 1;
+            }
+
+            if (replaced is not null)
+            {
+                _ = DisposeFeedAsync(replaced, "replaced by a new session");
             }
 
             feed.Start(OnEnded);
@@ -86,13 +89,19 @@ internal sealed class StationFeedRegistry(
     {
         lock (_lock)
         {
-            if (--feed.Listeners > 0 || !_feeds.TryGetValue(feed.Station.SubjectToken, out var current) || current != feed)
+            if (--feed.Listeners > 0)
             {
                 return;
             }
 
-            feed.IdleTimer = time.CreateTimer(_ => _ = RemoveIfIdleAsync(feed), null, TimeSpan.FromSeconds(options.Value.IdleGraceSeconds), Timeout.InfiniteTimeSpan);
+            if (!feed.Retired)
+            {
+                feed.IdleTimer = time.CreateTimer(_ => _ = RemoveIfIdleAsync(feed), null, TimeSpan.FromSeconds(options.Value.IdleGraceSeconds), Timeout.InfiniteTimeSpan);
+                return;
+            }
         }
+
+        _ = DisposeFeedAsync(feed, "source ended, last listener left"); // nobody reads the ring any more
     }
 
     public async ValueTask DisposeAsync()
@@ -102,11 +111,26 @@ internal sealed class StationFeedRegistry(
         {
             feeds = [.. _feeds.Values];
             _feeds.Clear();
+            foreach (var feed in feeds)
+            {
+                feed.Retired = true;
+                feed.IdleTimer?.Dispose();
+            }
         }
 
         foreach (var feed in feeds)
         {
-            await feed.DisposeAsync().ConfigureAwait(false);
+            await feed.StopAsync().ConfigureAwait(false);
+            bool unused;
+            lock (_lock)
+            {
+                unused = feed.Listeners == 0;
+            }
+
+            if (unused)
+            {
+                await DisposeFeedAsync(feed, "shutting down").ConfigureAwait(false); // else the last listener's Release frees it
+            }
         }
 
         _starting.Dispose();
@@ -132,29 +156,58 @@ internal sealed class StationFeedRegistry(
     {
         lock (_lock)
         {
-            if (feed.Listeners > 0 || !_feeds.Remove(feed.Station.SubjectToken, out var removed) || removed != feed)
+            if (feed.Listeners > 0 || feed.Retired || !_feeds.TryGetValue(feed.Station.SubjectToken, out var current) || current != feed)
             {
                 return;
             }
 
+            _feeds.Remove(feed.Station.SubjectToken);
+            feed.Retired = true;
             feed.IdleTimer?.Dispose();
         }
 
-        await feed.DisposeAsync().ConfigureAwait(false);
-        EdgeLog.StationStopped(logger, feed.Station.Mount, "no listeners");
+        await DisposeFeedAsync(feed, "no listeners").ConfigureAwait(false);
     }
 
+    /// <summary>Called by the feed's pump when the source ends: new listeners get 404, current ones drain the ring.</summary>
     private void OnEnded(StationFeed feed)
     {
+        bool unused;
         lock (_lock)
         {
             if (_feeds.TryGetValue(feed.Station.SubjectToken, out var current) && current == feed)
             {
                 _feeds.Remove(feed.Station.SubjectToken);
             }
+
+            feed.Retired = true;
+            feed.IdleTimer?.Dispose();
+            unused = feed.Listeners == 0;
         }
 
-        EdgeLog.StationStopped(logger, feed.Station.Mount, "source ended");
+        if (unused)
+        {
+            _ = Task.Run(() => DisposeFeedAsync(feed, "source ended")); // not on the pump, which disposal waits for
+        }
+    }
+
+    private async Task DisposeFeedAsync(StationFeed feed, string reason)
+    {
+        if (!feed.TryClaimDisposal())
+        {
+            return;
+        }
+
+        try
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Add(ref _bufferBytes, -feed.Ring.Capacity);
+            EdgeLog.StationStopped(logger, feed.Station.Mount, reason);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            EdgeLog.ReleaseFailed(logger, feed.Station.Mount, exception);
+        }
     }
 
     private async Task<StationFeed?> StartAsync(StationName station, CancellationToken cancellationToken)
@@ -187,7 +240,7 @@ internal sealed class StationFeedRegistry(
         {
             var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, NatsMemoryOwner<byte>>(Subjects.Burst(station), request, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             using var owner = reply.Data;
-            ring = FromBurst(owner.Memory.Span, metadata, settings.RingBytes, out headers);
+            ring = FromBurst(owner.Memory.Span, metadata, settings, out headers);
         }
         catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException)
         {
@@ -195,11 +248,12 @@ internal sealed class StationFeedRegistry(
             return null;
         }
 
+        Interlocked.Add(ref _bufferBytes, ring.Capacity);
         EdgeLog.StationStarted(logger, station.Mount, ring.Start);
         return new StationFeed(station, metadata, ring, headers, subscription, logger);
     }
 
-    private static StationRingBuffer FromBurst(ReadOnlySpan<byte> message, StationMetadata metadata, int capacity, out byte[] oggHeaders)
+    private static StationRingBuffer FromBurst(ReadOnlySpan<byte> message, StationMetadata metadata, EdgeOptions settings, out byte[] oggHeaders)
     {
         oggHeaders = [];
         if (ChunkEnvelope.TryRead(message, out var chunk) != ChunkEnvelopeError.None
@@ -210,7 +264,8 @@ internal sealed class StationFeedRegistry(
         }
 
         oggHeaders = headers.ToArray();
-        var ring = new StationRingBuffer(capacity, chunk.Header.Offset);
+        var capacity = settings.RingBytes;
+        var ring = new StationRingBuffer(capacity, chunk.Header.Offset, mapped: settings.MappedRings);
         if (!audio.IsEmpty)
         {
             ring.Append(audio[..Math.Min(audio.Length, capacity)]);

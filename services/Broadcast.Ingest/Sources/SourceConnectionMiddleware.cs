@@ -73,7 +73,7 @@ internal sealed partial class SourceConnectionMiddleware(
         var sessionId = Guid.NewGuid();
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
         var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
-        var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes);
+        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes);
         if (!registry.TryAdd(session, out var full))
         {
             var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");

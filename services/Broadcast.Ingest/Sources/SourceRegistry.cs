@@ -5,12 +5,15 @@ using Microsoft.Extensions.Options;
 namespace Broadcast.Ingest.Sources;
 
 /// <summary>The sources live on this ingest, by subject token: one per mount, at most <see cref="IngestOptions.MaxSources"/>.</summary>
-internal sealed class SourceRegistry(IOptions<IngestOptions> options)
+internal sealed class SourceRegistry(IOptions<IngestOptions> options) : Broadcast.ServiceDefaults.Memory.ILoadGauge
 {
     private readonly ConcurrentDictionary<string, SourceSession> _sessions = new(StringComparer.Ordinal);
     private int _count;
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>For the memory governor: connected sources.</summary>
+    public long CurrentLoad => Count;
 
     /// <summary>Claims the mount. False with <paramref name="full"/> set when the source limit is reached.</summary>
     public bool TryAdd(SourceSession session, out bool full)

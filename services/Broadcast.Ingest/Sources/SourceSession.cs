@@ -10,7 +10,7 @@ namespace Broadcast.Ingest.Sources;
 /// One connected encoder: frames its bytes, keeps recent frames for edges' burst requests, and publishes chunks.
 /// The writer side runs on the connection's task; burst replies read the ring lock-free and the Ogg headers under a lock.
 /// </summary>
-internal sealed class SourceSession
+internal sealed class SourceSession : IDisposable
 {
     private readonly AudioFramer _framer;
     private readonly ChunkPublisher _publisher;
@@ -40,6 +40,9 @@ internal sealed class SourceSession
     public long SkippedBytes => _framer.SkippedBytes;
 
     public ChunkPublisher Publisher => _publisher;
+
+    /// <summary>Frees the recent-audio ring (managed: burst replies may still read it, so it must not be unmapped).</summary>
+    public void Dispose() => _recent.Dispose();
 
     /// <summary>Frames <paramref name="data"/> and publishes what completes.</summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

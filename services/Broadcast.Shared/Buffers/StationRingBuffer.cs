@@ -13,14 +13,17 @@ namespace Broadcast.Shared.Buffers;
 /// re-reads <see cref="Start"/>: if its cursor is now below it, some copied byte may be new data and the
 /// read is discarded as <see cref="RingReadStatus.Lagged"/>. A reader therefore never returns a byte that was
 /// overwritten under it; the concurrent stress test checks every byte served.</para>
-/// <para>Appending and reading allocate nothing.</para>
+/// <para>Appending and reading allocate nothing. The bytes live in a managed array or, for rings that must give
+/// their memory back the moment they are freed, in a <see cref="MappedRegion"/>; then <see cref="Dispose"/> unmaps it.</para>
 /// </remarks>
-public sealed class StationRingBuffer
+public sealed class StationRingBuffer : IDisposable
 {
     /// <summary>Sync-point frames remembered for burst and resync; 4096 MP3 frames ≈ 107 s at 44.1 kHz.</summary>
     public const int DefaultIndexCapacity = 4096;
 
-    private readonly byte[] _data;
+    private readonly byte[]? _array;
+    private readonly MappedRegion? _region;
+    private readonly int _capacity;
     private readonly FrameIndex _index;
     private long _start;
     private long _end;
@@ -29,17 +32,30 @@ public sealed class StationRingBuffer
     /// <param name="capacity">Bytes held; a few MiB is one to two minutes of 128–320 kbit/s audio.</param>
     /// <param name="initialOffset">Offset of the first byte that will be appended (0 for a new session).</param>
     /// <param name="indexCapacity">How many recent sync-point frames are indexed.</param>
-    public StationRingBuffer(int capacity, long initialOffset = 0, int indexCapacity = DefaultIndexCapacity)
+    /// <param name="mapped">True to hold the bytes in an mmap-ed region (see <see cref="MappedRegion"/>) instead of a managed array.</param>
+    public StationRingBuffer(int capacity, long initialOffset = 0, int indexCapacity = DefaultIndexCapacity, bool mapped = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(initialOffset);
-        _data = GC.AllocateUninitializedArray<byte>(capacity);
+        _capacity = capacity;
+        if (mapped)
+        {
+            _region = MappedRegion.Map(capacity);
+        }
+        else
+        {
+            _array = GC.AllocateUninitializedArray<byte>(capacity);
+        }
+
         _index = new FrameIndex(indexCapacity);
         _start = initialOffset;
         _end = initialOffset;
     }
 
-    public int Capacity => _data.Length;
+    public int Capacity => _capacity;
+
+    /// <summary>True when the bytes are in a mapped region, released by <see cref="Dispose"/>.</summary>
+    public bool IsMapped => _region is not null;
 
     /// <summary>The oldest offset still held.</summary>
     public long Start => Volatile.Read(ref _start);
@@ -56,23 +72,25 @@ public sealed class StationRingBuffer
     /// <param name="syncPoint">True when a listener may start at this frame.</param>
     public void Append(ReadOnlySpan<byte> frame, long durationMicroseconds = 0, bool syncPoint = true)
     {
-        if (frame.Length > _data.Length)
+        if (frame.Length > _capacity)
         {
-            throw new ArgumentException($"frame of {frame.Length} bytes exceeds ring capacity {_data.Length}", nameof(frame));
+            throw new ArgumentException($"frame of {frame.Length} bytes exceeds ring capacity {_capacity}", nameof(frame));
         }
+
+        using var data = new DataLease(this);
 
         var end = _end;
         var newEnd = end + frame.Length;
-        if (newEnd - _start > _data.Length)
+        if (newEnd - _start > _capacity)
         {
-            Volatile.Write(ref _start, newEnd - _data.Length);
+            Volatile.Write(ref _start, newEnd - _capacity);
             Interlocked.MemoryBarrier();
         }
 
-        var at = (int)(end % _data.Length);
-        var first = Math.Min(frame.Length, _data.Length - at);
-        frame[..first].CopyTo(_data.AsSpan(at));
-        frame[first..].CopyTo(_data);
+        var at = (int)(end % _capacity);
+        var first = Math.Min(frame.Length, _capacity - at);
+        frame[..first].CopyTo(data.Span[at..]);
+        frame[first..].CopyTo(data.Span);
         if (syncPoint)
         {
             _index.Add(end, _endTime);
@@ -116,10 +134,14 @@ public sealed class StationRingBuffer
         }
 
         var length = (int)Math.Min(end - cursor, destination.Length);
-        var at = (int)(cursor % _data.Length);
-        var first = Math.Min(length, _data.Length - at);
-        _data.AsSpan(at, first).CopyTo(destination);
-        _data.AsSpan(0, length - first).CopyTo(destination[first..]);
+        var at = (int)(cursor % _capacity);
+        var first = Math.Min(length, _capacity - at);
+        using (var data = new DataLease(this))
+        {
+            data.Span.Slice(at, first).CopyTo(destination);
+            data.Span[..(length - first)].CopyTo(destination[first..]);
+        }
+
         Interlocked.MemoryBarrier();
         if (cursor < Volatile.Read(ref _start))
         {
@@ -156,4 +178,38 @@ public sealed class StationRingBuffer
 
     /// <summary>The newest sync point: where a lagging listener is resynced to. <see cref="End"/> if none.</summary>
     public long NewestSyncPoint() => FindBurstStart(0);
+
+    /// <summary>Unmaps a mapped ring (after any read under way); a managed ring is left to the GC.</summary>
+    public void Dispose() => _region?.Dispose();
+
+    /// <summary>The ring's bytes for one access; holds a reference on a mapped region so it cannot be unmapped meanwhile.</summary>
+    private ref struct DataLease
+    {
+        private readonly MappedRegion? _region;
+        private bool _referenced;
+
+        public DataLease(StationRingBuffer ring)
+        {
+            _region = ring._region;
+            if (_region is null)
+            {
+                Span = ring._array;
+                return;
+            }
+
+            _region.DangerousAddRef(ref _referenced); // throws ObjectDisposedException once the ring was released
+            Span = _region.UnsafeSpan;
+        }
+
+        public Span<byte> Span { get; }
+
+        public void Dispose()
+        {
+            if (_referenced)
+            {
+                _region!.DangerousRelease();
+                _referenced = false;
+            }
+        }
+    }
 }

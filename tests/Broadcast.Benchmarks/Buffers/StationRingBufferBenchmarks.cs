@@ -8,17 +8,21 @@ namespace Broadcast.Benchmarks.Buffers;
 /// takes up to 4 KiB at once. Budget: 0 B allocated per operation.
 /// </summary>
 [MemoryDiagnoser]
-public class StationRingBufferBenchmarks
+public class StationRingBufferBenchmarks : IDisposable
 {
     private const int FrameLength = 417;
     private readonly byte[] _frame = new byte[FrameLength];
     private readonly byte[] _destination = new byte[4096];
     private StationRingBuffer _ring = null!;
 
+    /// <summary>Managed array or mmap-ed region: a mapped ring takes a SafeHandle reference per access.</summary>
+    [Params(false, true)]
+    public bool Mapped { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _ring = new StationRingBuffer(4 * 1024 * 1024);
+        _ring = new StationRingBuffer(4 * 1024 * 1024, mapped: Mapped);
         for (var i = 0; i < 20_000; i++)
         {
             _ring.Append(_frame, 26_122);
@@ -37,4 +41,11 @@ public class StationRingBufferBenchmarks
 
     [Benchmark]
     public long FindBurstStart64KiB() => _ring.FindBurstStart(64 * 1024);
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _ring.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -6,16 +6,20 @@ namespace Broadcast.Shared.Tests.Buffers;
 /// One writer, many readers, a small ring: every byte any reader is given must be the byte the writer put at
 /// that offset. Bytes are a function of their offset, so a byte read from an overwritten slot shows up.
 /// </summary>
+[Collection(MappedRingTests.Collection)]
 public sealed class StationRingBufferConcurrencyTests
 {
     private const int Capacity = 4096;
     private const long StreamLength = 32L * 1024 * 1024;
     private const int Readers = 6;
 
-    [Fact]
-    public async Task TryRead_OneWriterManyReaders_NeverReturnsOverwrittenBytes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryRead_OneWriterManyReaders_NeverReturnsOverwrittenBytes(bool mapped)
     {
-        var ring = new StationRingBuffer(Capacity, indexCapacity: 64);
+        Assert.SkipWhen(mapped && !MappedRegion.IsSupported, "mapped rings need Linux");
+        using var ring = new StationRingBuffer(Capacity, indexCapacity: 64, mapped: mapped);
         using var done = new CancellationTokenSource();
         using var started = new CountdownEvent(Readers);
         var readers = Enumerable.Range(0, Readers).Select(i => Task.Run(() => Read(ring, i, started, done.Token), TestContext.Current.CancellationToken)).ToArray();

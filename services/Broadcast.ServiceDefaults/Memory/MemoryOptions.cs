@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Broadcast.ServiceDefaults.Memory;
+
+/// <summary>
+/// How a service gives memory back after load drops (section <c>Memory</c>). The defaults come from the
+/// measurements in research/dotnet.md §1–2 and the benchmark in the README.
+/// </summary>
+public sealed class MemoryOptions
+{
+    public const string Section = "Memory";
+
+    /// <summary>Run the governor: an aggressive, compacting GC once load has dropped and stayed down.</summary>
+    public bool GovernorEnabled { get; set; } = true;
+
+    /// <summary>Load counts as dropped when it is at most this fraction of its peak since the last collection.</summary>
+    [Range(0.0, 1.0)]
+    public double DropFraction { get; set; } = 0.5;
+
+    /// <summary>Seconds load must stay dropped before collecting, so a reconnect wave does not trigger it.</summary>
+    [Range(1, 3600)]
+    public int QuietSeconds { get; set; } = 10;
+
+    /// <summary>Fewest seconds between two collections: a blocking full GC is cheap with a small live heap, not free.</summary>
+    [Range(1, 86_400)]
+    public int MinIntervalSeconds { get; set; } = 60;
+
+    /// <summary>Seconds between load samples.</summary>
+    [Range(1, 60)]
+    public int CheckSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Kestrel's buffer pool. <see cref="KestrelPool.Shared"/> (unpinned arrays from <c>ArrayPool</c>, compactable)
+    /// lets the governor return the memory; Kestrel's own pinned pool keeps most of its peak (research §1.2).
+    /// </summary>
+    public KestrelPool KestrelPool { get; set; } = KestrelPool.Shared;
+}
+
+/// <summary>Which memory pool Kestrel's transport uses.</summary>
+public enum KestrelPool
+{
+    /// <summary><c>MemoryPool&lt;byte&gt;.Shared</c>: ArrayPool-backed, unpinned, trimmed and compacted by the GC.</summary>
+    Shared,
+
+    /// <summary>Kestrel's default pinned-block pool (POH, never compacted; slow eviction).</summary>
+    Pinned,
+}
