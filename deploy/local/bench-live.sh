@@ -52,7 +52,12 @@ cpu_total() { local s=0; for i in 0 1 2 3; do s=$(( s + $(cpu "${pids[$i]}") ));
 cpu_of() { cpu "${pids[$1]}"; }
 ticks=$(getconf CLK_TCK)
 declare -A peak
-sample_peak() { for i in 0 1 2 3; do local r; r=$(rss "${pids[$i]}"); awk -v a="$r" -v b="${peak[$i]:-0}" 'BEGIN{exit !(a>b)}' && peak[$i]=$r; done; }
+sample_peak() {
+  for i in 0 1 2 3; do
+    local r; r=$(rss "${pids[$i]}")
+    if awk -v a="$r" -v b="${peak[$i]:-0}" 'BEGIN{exit !(a>b)}'; then peak[$i]=$r; fi
+  done
+}
 swarm() { # listeners hold json
   $client_cpu $loadtest swarm --url "http://127.0.0.1:$gateway/bench.mp3" --listeners "$1" --ramp "$ramp" --duration "$2" --json "$3" --label "$1 listeners" &
   local swarm_pid=$!

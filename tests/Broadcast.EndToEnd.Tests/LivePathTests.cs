@@ -145,6 +145,30 @@ public sealed class LivePathTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Listen_ListenerWhoStartedTheStationLeaves_OthersKeepGettingLiveAudio()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/e2e-handover.mp3";
+        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, Mount, "mp3", seconds: 20);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var edge = Cluster.Edges[0];
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, Mount), LiveTimeout, Cluster.Logs);
+        await Poll.UntilAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/stats"), ct)).RootElement.GetProperty("activeStations").GetInt32() == 0,
+            TimeSpan.FromSeconds(30),
+            "the edge to release the station the readiness probe started");
+
+        // The first listener starts the station on this edge (its request subscribes), the second joins, the first leaves.
+        var first = await http.GetAsync(new Uri(edge, Mount), HttpCompletionOption.ResponseHeadersRead, ct);
+        using var second = await http.GetAsync(new Uri(edge, Mount), HttpCompletionOption.ResponseHeadersRead, ct);
+        first.Dispose();
+
+        // 128 kbit/s is 16 KB/s: well past any burst (64 KiB) only if live chunks keep coming after the first left.
+        var heard = await Listener.ReadExactlyAsync(second, 160_000, ct);
+        Assert.Equal(160_000, heard.Length);
+    }
+
+    [Fact]
     public async Task Edge_LastListenerLeaves_StationBufferFreed()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -136,9 +136,10 @@ internal static class ListenerEndpoint
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
         long sent = 0;
+        var waiter = new ListenerWaiter();
         while (!aborted.IsCancellationRequested)
         {
-            var next = feed.Signal.Next;
+            var seen = feed.Signal.Version;
             var span = writer.GetSpan(WriteSize);
             var status = feed.Ring.TryRead(cursor, span[..Math.Min(span.Length, WriteSize)], out var read);
             if (status == RingReadStatus.Data)
@@ -171,7 +172,7 @@ internal static class ListenerEndpoint
             else
             {
                 // One shared wake-up per chunk for all of the station's listeners; disconnects are noticed at the next write.
-                await next.ConfigureAwait(false);
+                await feed.Signal.WaitAsync(waiter, seen).ConfigureAwait(false);
             }
         }
 

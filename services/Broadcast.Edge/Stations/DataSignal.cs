@@ -1,19 +1,61 @@
 namespace Broadcast.Edge.Stations;
 
 /// <summary>
-/// Wakes every listener of a station at once when a chunk lands: one task per chunk per station, shared by all
-/// its listeners, instead of a timer or a queue per listener. Take <see cref="Next"/> before checking for data,
-/// so a pulse between the check and the await is not lost.
+/// Wakes a station's waiting listeners when a chunk lands: one pass over the listeners that caught up, instead of a
+/// timer or a queue per listener. Nothing is allocated per chunk: each listener owns one reusable
+/// <see cref="ListenerWaiter"/>, and the two waiting lists are swapped, never replaced (they keep the capacity of the
+/// station's busiest moment until the feed is released).
 /// </summary>
+/// <remarks>
+/// Read <see cref="Version"/> before checking the ring for data and pass it to <see cref="WaitAsync"/>: a pulse between
+/// the check and the wait changes the version, and the wait returns at once, so no chunk is slept through.
+/// </remarks>
 internal sealed class DataSignal
 {
-    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lock = new();
+    private readonly Lock _pulseLock = new();
+    private List<ListenerWaiter> _waiting = [];
+    private List<ListenerWaiter> _firing = [];
+    private long _version;
 
-    public Task Next => Volatile.Read(ref _next).Task;
+    public long Version => Volatile.Read(ref _version);
 
+    /// <summary>Completes at the first pulse after <paramref name="seen"/>; at once if there has been one already.</summary>
+    public ValueTask WaitAsync(ListenerWaiter waiter, long seen)
+    {
+        lock (_lock)
+        {
+            if (_version != seen)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            var wait = waiter.Arm();
+            _waiting.Add(waiter);
+            return wait;
+        }
+    }
+
+    /// <summary>Wakes every listener waiting now. Called by the station's pump for each chunk, and once when it stops.</summary>
     public void Pulse()
     {
-        var fired = Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        fired.TrySetResult();
+        lock (_pulseLock)
+        {
+            List<ListenerWaiter> fire;
+            lock (_lock)
+            {
+                Volatile.Write(ref _version, _version + 1);
+                fire = _waiting;
+                _waiting = _firing;
+                _firing = fire;
+            }
+
+            foreach (var waiter in fire)
+            {
+                waiter.Wake(); // continuations run on the thread pool, not on the pump
+            }
+
+            fire.Clear();
+        }
     }
 }

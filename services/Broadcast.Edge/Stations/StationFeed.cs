@@ -116,13 +116,16 @@ internal sealed class StationFeed : IAsyncDisposable
             using var owner = message.Data;
             if (!Accept(owner.Memory.Span))
             {
-                Ended = true;
-                Signal.Pulse();
-                ended(this);
-                await _subscription.UnsubscribeAsync().ConfigureAwait(false); // listeners drain the ring; no new chunks
-                return;
+                break;
             }
         }
+
+        // The source ended, or the subscription did (it should not while we run): either way no more chunks come,
+        // so listeners drain the ring and close, and the registry stops handing this feed out.
+        Ended = true;
+        Signal.Pulse();
+        ended(this);
+        await _subscription.UnsubscribeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Copies one chunk into the ring; false when the stream ended.</summary>

@@ -231,7 +231,8 @@ internal sealed class StationFeedRegistry(
         }
 
         // Subscribe before asking for the burst, so no chunk falls between the two.
-        var subscription = await nats.SubscribeCoreAsync<NatsMemoryOwner<byte>>(Subjects.Audio(station), cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Not the first listener's token: the subscription lives as long as the feed, whoever started it.
+        var subscription = await nats.SubscribeCoreAsync<NatsMemoryOwner<byte>>(Subjects.Audio(station), cancellationToken: CancellationToken.None).ConfigureAwait(false);
         var request = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(request, Math.Max(settings.BurstBytes, (int)(settings.BurstSeconds * 48_000)) * 2);
         StationRingBuffer ring;
@@ -246,6 +247,11 @@ internal sealed class StationFeedRegistry(
         {
             await subscription.DisposeAsync().ConfigureAwait(false);
             return null;
+        }
+        catch (OperationCanceledException)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false); // the listener left while we asked; nobody owns it
+            throw;
         }
 
         Interlocked.Add(ref _bufferBytes, ring.Capacity);
