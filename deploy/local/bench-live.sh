@@ -94,7 +94,7 @@ n, duration, ramp, ticks, idle_rate = int(n), float(duration), float(ramp), int(
 idle, peak = a[14].split(), a[15].split()
 rest = a[16:]; sep = rest.index('--'); after, cycles = [l.split() for l in rest[:sep]], [l.split() for l in rest[sep + 1:]]
 wall = float(t1) - float(t0)
-listener_minutes = n / 1000 * (duration / 60)  # held listeners; the ramp adds a little on top
+listener_minutes = n / 1000 * ((duration + ramp / 2) / 60)  # thousands of listener-minutes, the ramp counted at half
 def per(ticks_used): return ticks_used / ticks / listener_minutes
 m = json.load(open(f"{out}/main.json"))
 names = ["nats", "ingest", "edge", "gateway"]
