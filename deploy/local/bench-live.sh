@@ -4,6 +4,7 @@
 # and RSS of every process at idle, peak, 60 s after leaving and after each cycle. Not a test: run it on a quiet
 # machine.  Usage: deploy/local/bench-live.sh [listeners=2000] [duration=60] [cycles=5]
 # Servers are pinned to CPU 0 and the swarm and source to CPU 1 when the machine has two or more CPUs.
+# BENCH_ENV="Memory__GovernorEnabled=false Edge__MappedRings=false" passes settings to every service (A/B runs).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -29,7 +30,8 @@ start() { # name log command...
 }
 service() { # name port env...
   local name=$1 p=$2; shift 2
-  start "${name#Broadcast.}" "$name.log" env "$@" ASPNETCORE_URLS="http://127.0.0.1:$p" Logging__LogLevel__Default=Warning \
+  # shellcheck disable=SC2086
+  start "${name#Broadcast.}" "$name.log" env "$@" ${BENCH_ENV:-} ASPNETCORE_URLS="http://127.0.0.1:$p" Logging__LogLevel__Default=Warning \
     dotnet "services/$name/bin/Release/net10.0/$name.dll"
 }
 start nats nats.log nats-server -a 127.0.0.1 -p "$nats"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The README's run command: on loopback, starts nats-server, ingest (:8001), two edges (:8101, :8102) and the
-# gateway (:8000), then a demo station pushed in real time by ffmpeg. Installs nats-server and ffmpeg from
-# Debian when missing. Ctrl-C stops everything.
+# gateway (:8000), then a demo station pushed in real time: by ffmpeg when it is installed, otherwise by our own
+# source client (tests/Broadcast.LoadTest) looping a short MP3. Installs nats-server from Debian when missing.
+# Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
-command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -38,9 +38,15 @@ run Broadcast.Gateway 8000 Gateway__Edges__0=http://127.0.0.1:8101 Gateway__Edge
 for url in http://127.0.0.1:8001 http://127.0.0.1:8101 http://127.0.0.1:8102 http://127.0.0.1:8000; do wait_ready "$url"; done
 
 # The demo station: a real MP3 encoder pushing a changing tone in real time, as any Icecast source would.
-ffmpeg -hide_banner -v error -re -f lavfi -i "sine=frequency=440:beep_factor=4" -c:a libmp3lame -b:a 128k \
-  -content_type audio/mpeg -ice_name "Broadcast demo" -ice_genre "Test tones" \
-  icecast://source:hackme@127.0.0.1:8001/demo.mp3 >"$logs/demo-source.log" 2>&1 &
+if command -v ffmpeg >/dev/null; then
+  ffmpeg -hide_banner -v error -re -f lavfi -i "sine=frequency=440:beep_factor=4" -c:a libmp3lame -b:a 128k \
+    -content_type audio/mpeg -ice_name "Broadcast demo" -ice_genre "Test tones" \
+    icecast://source:hackme@127.0.0.1:8001/demo.mp3 >"$logs/demo-source.log" 2>&1 &
+else
+  dotnet tests/Broadcast.LoadTest/bin/Release/net10.0/Broadcast.LoadTest.dll source --url http://127.0.0.1:8001/demo.mp3 \
+    --file tests/Broadcast.LoadTest/bin/Release/net10.0/Fixtures/cbr128.mp3 --loop 1 --duration 86400 --name "Broadcast demo" \
+    >"$logs/demo-source.log" 2>&1 &
+fi
 pids+=($!)
 
 cat <<MSG
