@@ -219,7 +219,16 @@ def capacity(system, work, steps, hold):
     return best, tried
 
 
+def num(x):
+    """The swarm writes NaN as the string "NaN" (no listener reached that point)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def f1(x):
+    x = num(x)
     return "-" if x != x else f"{x:.1f}"
 
 
@@ -233,8 +242,8 @@ def report_markdown(results, caps, args):
         def cell(r, key):
             level = r["levels"][i]
             rep = level["report"]
-            return {"ttfb": f"{rep['ttfbP50Ms']:.1f} / {rep['ttfbP99Ms']:.1f}",
-                    "rate": f"{rep['listenersAtOrAbove99Percent']}/{n} (min {rep['deliveredMinPercent']:.1f} %)",
+            return {"ttfb": f"{f1(rep['ttfbP50Ms'])} / {f1(rep['ttfbP99Ms'])}",
+                    "rate": f"{rep['listenersAtOrAbove99Percent']}/{n} (min {f1(rep['deliveredMinPercent'])} %)",
                     "fail": str(rep["failures"]),
                     "cpu": f"{level['cpu']:.2f}",
                     "kb": f"{level['kb_per_listener']:.1f}",
@@ -253,7 +262,7 @@ def report_markdown(results, caps, args):
     if caps:
         lines += ["", "| capacity (most listeners, all at >= 99 % of 128 kbit/s, one core) | listeners | steps tried (n, min %, failures) |", "|---|---|---|"]
         for label, (best, tried) in caps.items():
-            lines.append(f"| {label} | {best} | " + "; ".join(f"{n}: {m:.1f} %, {fl}" for n, m, fl, _ in tried) + " |")
+            lines.append(f"| {label} | {best} | " + "; ".join(f"{n}: {f1(m)} %, {fl}" for n, m, fl, _ in tried) + " |")
     if len(results) >= 2:
         base = results[0]
         lines += ["", f"Ratios against {base['label']} (lower is better for us):", ""]
@@ -280,8 +289,14 @@ def main():
     parser.add_argument("--capacity", default="", help="steps, e.g. 6000,8000,10000,12000,14000; empty skips it")
     parser.add_argument("--capacity-hold", type=int, default=30)
     parser.add_argument("--out", default=os.path.join(ROOT, "deploy/local/bench-results"))
+    parser.add_argument("--render", default="", help="only render the report from a results.json of an earlier run")
     args = parser.parse_args()
     args.sizes = [int(x) for x in args.sizes.split(",") if x]
+    if args.render:
+        with open(args.render) as f:
+            saved = json.load(f)
+        print(report_markdown(saved["results"], {k: tuple(v) for k, v in saved["caps"].items()}, args))
+        return
     work = tempfile.mkdtemp(prefix="broadcast-bench-")
     os.chmod(work, 0o755)  # Icecast drops to its own user and must reach its log directory
     makers = {"icecast": lambda: Icecast(work), "broadcast": lambda: Broadcast(work), "edge": lambda: Broadcast(work, True)}
@@ -294,7 +309,9 @@ def main():
             if s in systems or (s == "edge" and "broadcast" in systems):
                 system = makers[s]()
                 caps[system.label] = capacity(system, work, steps, args.capacity_hold)
-    text = report_markdown(results, caps, args) if results else report_markdown([], caps, args)
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump({"results": results, "caps": caps}, f)  # the figures survive even if rendering fails
+    text = report_markdown(results, caps, args)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"bench-{datetime.datetime.now():%Y%m%d-%H%M}.md")
     with open(path, "w") as f:

@@ -4,6 +4,7 @@ using Broadcast.ServiceDefaults;
 using Yarp.ReverseProxy.LoadBalancing;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration["Connections:FilesPerConnection"] ??= "2"; // each listener: its socket and the one to its edge
 builder.AddServiceDefaults();
 
 var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();

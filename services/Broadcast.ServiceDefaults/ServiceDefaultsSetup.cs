@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,6 +36,11 @@ public static class ServiceDefaultsSetup
             builder.Services.AddSingleton<IMemoryPoolFactory<byte>, SharedMemoryPoolFactory>();
         }
 
+        // Refuse connections past what the open-file limit allows rather than let the runtime run out of descriptors.
+        // Proxies (the gateway) say Connections:FilesPerConnection = 2; Connections:MaxConcurrent overrides the cap.
+        var filesPerConnection = builder.Configuration.GetValue("Connections:FilesPerConnection", 1);
+        var cap = builder.Configuration.GetValue<long?>("Connections:MaxConcurrent") ?? ConnectionLimit.ForThisProcess(filesPerConnection);
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxConcurrentConnections = cap);
         return builder;
     }
 

@@ -28,8 +28,12 @@ internal sealed partial class MemoryGovernor(
     private static readonly Counter<long> Collections = Meter.CreateCounter<long>("broadcast.memory.governor.collections", "{collection}", "Aggressive collections run by the memory governor.");
     private static readonly Histogram<double> Pauses = Meter.CreateHistogram<double>("broadcast.memory.governor.pause", "ms", "Time spent in the governor's collection and trim.");
     private static int s_trimUnavailable;
+    private static long s_collections;
 
     private readonly ILoadGauge[] _gauges = [.. gauges];
+
+    /// <summary>Collections run so far in this process (tests and <c>/stats</c> wait on it instead of sleeping).</summary>
+    public static long CollectionCount => Interlocked.Read(ref s_collections);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,6 +78,7 @@ internal sealed partial class MemoryGovernor(
         clock.Stop();
         var after = ProcessMemory.ResidentBytes();
         Collections.Add(1);
+        Interlocked.Increment(ref s_collections);
         Pauses.Record(clock.Elapsed.TotalMilliseconds);
         Collected(logger, peak, load, before / (1024 * 1024), after / (1024 * 1024), clock.Elapsed.TotalMilliseconds);
         return (before, after);

@@ -1,0 +1,110 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Broadcast.Testing;
+
+namespace Broadcast.EndToEnd.Tests;
+
+/// <summary>
+/// The memory promise, guarded cheaply: one edge process, a few hundred listeners joining and leaving in cycles.
+/// After every cycle the edge's resident memory must be back near its idle baseline, and it must not creep from
+/// cycle to cycle. The governor is tuned to react in seconds here (its defaults wait 10 s and collect at most once
+/// a minute); each measurement waits for its next collection instead of sleeping.
+/// </summary>
+public sealed class MemoryCycleTests
+{
+    private const int Listeners = 300;
+    private const int Cycles = 4;
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>300 listeners cost the edge 25–40 MiB at their peak; coming back within 10 MiB of idle is the promise.</summary>
+    private const long AllowedAboveBaseline = 10 * MiB;
+
+    /// <summary>Drift allowed between the first and the last cycle.</summary>
+    private const long AllowedCreep = 4 * MiB;
+
+    [Fact]
+    public async Task Edge_ListenersJoinAndLeaveInCycles_ResidentMemoryReturnsAndDoesNotCreep()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string>
+        {
+            ["Memory__QuietSeconds"] = "2",
+            ["Memory__MinIntervalSeconds"] = "3",
+            ["Memory__CheckSeconds"] = "1",
+            ["Edge__IdleGraceSeconds"] = "60", // keep the station's ring across cycles: listeners, not rings, are measured
+        });
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-cycles.mp3", "mp3", seconds: 300);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var edge = cluster.Edges[0];
+        var url = new Uri(edge, "/e2e-cycles.mp3");
+        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
+
+        // Warm up (JIT, first-touch of pools), then take the idle baseline after the governor has had its say.
+        await ListenAsync(url, 20, TimeSpan.FromSeconds(2), ct);
+        var baseline = await ResidentAfterNextCollectionAsync(http, edge, ct);
+
+        var after = new List<long>();
+        for (var cycle = 0; cycle < Cycles; cycle++)
+        {
+            var received = await ListenAsync(url, Listeners, TimeSpan.FromSeconds(4), ct);
+            Assert.True(received > Listeners * 64L * 1024, $"cycle {cycle + 1}: listeners got only {received} bytes in all");
+            after.Add(await ResidentAfterNextCollectionAsync(http, edge, ct));
+        }
+
+        var figures = $"baseline {baseline / MiB} MiB, after cycles {string.Join(", ", after.Select(a => a / MiB))} MiB";
+        TestContext.Current.TestOutputHelper?.WriteLine("edge RSS: " + figures);
+        Assert.All(after, rss => Assert.True(rss <= baseline + AllowedAboveBaseline, "RSS did not come back near idle: " + figures));
+        Assert.True(after[^1] <= after[0] + AllowedCreep, "RSS crept over the cycles: " + figures);
+    }
+
+    /// <summary>Waits until every listener has left and the governor has collected once more, then reads RSS.</summary>
+    private static async Task<long> ResidentAfterNextCollectionAsync(HttpClient http, Uri edge, CancellationToken ct)
+    {
+        var before = (await StatsAsync(http, edge, ct)).GetProperty("governorCollections").GetInt64();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var stats = await StatsAsync(http, edge, ct);
+                return stats.GetProperty("governorCollections").GetInt64() > before && stats.GetProperty("requests").GetInt64() <= 1;
+            },
+            TimeSpan.FromSeconds(60),
+            "the edge's listeners to leave and its memory governor to collect");
+        return (await StatsAsync(http, edge, ct)).GetProperty("residentBytes").GetInt64();
+    }
+
+    private static async Task<JsonElement> StatsAsync(HttpClient http, Uri edge, CancellationToken ct) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/stats"), ct)).RootElement.Clone();
+
+    /// <summary>Opens <paramref name="count"/> raw listeners, reads for <paramref name="duration"/>, closes them; returns bytes received.</summary>
+    private static async Task<long> ListenAsync(Uri url, int count, TimeSpan duration, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(duration);
+        var request = Encoding.ASCII.GetBytes($"GET {url.PathAndQuery} HTTP/1.0\r\nHost: {url.Authority}\r\n\r\n");
+        var discard = new byte[64 * 1024]; // shared: the bytes are counted, not kept
+        var listeners = Enumerable.Range(0, count).Select(async _ =>
+        {
+            using var client = new TcpClient();
+            long received = 0;
+            try
+            {
+                await client.ConnectAsync(url.Host, url.Port, stop.Token);
+                var stream = client.GetStream();
+                await stream.WriteAsync(request, stop.Token);
+                int read;
+                while ((read = await stream.ReadAsync(discard, stop.Token)) > 0)
+                {
+                    received += read;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // the cycle is over: leave
+            }
+
+            return received;
+        });
+        return (await Task.WhenAll(listeners)).Sum();
+    }
+}
