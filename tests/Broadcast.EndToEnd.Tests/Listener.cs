@@ -7,17 +7,21 @@ namespace Broadcast.EndToEnd.Tests;
 /// <summary>A listener through the gateway: waits for the station to be live, captures a few seconds, checks them with ffmpeg.</summary>
 internal static class Listener
 {
-    public static async Task WaitLiveAsync(HttpClient http, Uri url, TimeSpan timeout, string logs)
+    public static Task WaitLiveAsync(HttpClient http, Uri url, TimeSpan timeout, string logs) =>
+        WaitHeadStatusAsync(http, url, HttpStatusCode.OK, timeout, $"{url} to go live\n{logs}");
+
+    /// <summary>Polls <c>HEAD</c> on <paramref name="url"/> until it answers <paramref name="status"/>.</summary>
+    public static async Task WaitHeadStatusAsync(HttpClient http, Uri url, HttpStatusCode status, TimeSpan timeout, string what)
     {
         await Poll.UntilAsync(
             async () =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Head, url);
                 using var response = await http.SendAsync(request);
-                return response.StatusCode == HttpStatusCode.OK;
+                return response.StatusCode == status;
             },
             timeout,
-            $"{url} to go live\n{logs}");
+            what);
     }
 
     /// <summary>Reads the stream for <paramref name="duration"/> (bounded by a 30 s timeout) into a temporary file.</summary>

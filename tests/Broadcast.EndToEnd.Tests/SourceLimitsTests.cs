@@ -47,15 +47,7 @@ public sealed class SourceLimitsTests(ClusterFixture fixture)
         var reply = await ReadToEndAsync(stream, TimeSpan.FromSeconds(ClusterFixture.IngestIdleTimeoutSeconds + 15), ct);
 
         Assert.StartsWith("HTTP/1.0 200", reply, StringComparison.Ordinal);
-        await Poll.UntilAsync(
-            async () =>
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Head, url);
-                using var response = await http.SendAsync(request, ct);
-                return response.StatusCode == HttpStatusCode.NotFound;
-            },
-            TimeSpan.FromSeconds(15),
-            $"{Mount} to go offline after its source went idle");
+        await Listener.WaitHeadStatusAsync(http, url, HttpStatusCode.NotFound, TimeSpan.FromSeconds(15), $"{Mount} to go offline after its source went idle");
     }
 
     /// <summary>Reads until the server closes the connection; fails if it has not within <paramref name="timeout"/>.</summary>

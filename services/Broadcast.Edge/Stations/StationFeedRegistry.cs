@@ -64,9 +64,7 @@ internal sealed class StationFeedRegistry(
             lock (_lock)
             {
                 // An ended feed not yet removed by its pump: retire it here so its last listener frees it.
-                _feeds.TryGetValue(station.SubjectToken, out replaced);
-                replaced?.Retired = true;
-                replaced = replaced?.Listeners == 0 ? replaced : null;
+                replaced = _feeds.TryGetValue(station.SubjectToken, out var old) && Retire(old) ? old : null;
                 _feeds[station.SubjectToken] = feed;
                 feed.Listeners = 1;
             }
@@ -113,8 +111,7 @@ internal sealed class StationFeedRegistry(
             _feeds.Clear();
             foreach (var feed in feeds)
             {
-                feed.Retired = true;
-                feed.IdleTimer?.Dispose();
+                Retire(feed);
             }
         }
 
@@ -162,8 +159,7 @@ internal sealed class StationFeedRegistry(
             }
 
             _feeds.Remove(feed.Station.SubjectToken);
-            feed.Retired = true;
-            feed.IdleTimer?.Dispose();
+            Retire(feed);
         }
 
         await DisposeFeedAsync(feed, "no listeners").ConfigureAwait(false);
@@ -180,15 +176,25 @@ internal sealed class StationFeedRegistry(
                 _feeds.Remove(feed.Station.SubjectToken);
             }
 
-            feed.Retired = true;
-            feed.IdleTimer?.Dispose();
-            unused = feed.Listeners == 0;
+            unused = Retire(feed);
         }
 
         if (unused)
         {
             _ = Task.Run(() => DisposeFeedAsync(feed, "source ended")); // not on the pump, which disposal waits for
         }
+    }
+
+    /// <summary>
+    /// Under the lock: no new listener gets this feed any more, and its idle timer is off. True when nobody reads it,
+    /// so the caller disposes it now; otherwise the last listener's <see cref="Release"/> does.
+    /// </summary>
+    private static bool Retire(StationFeed feed)
+    {
+        feed.Retired = true;
+        feed.IdleTimer?.Dispose();
+        feed.IdleTimer = null;
+        return feed.Listeners == 0;
     }
 
     private async Task DisposeFeedAsync(StationFeed feed, string reason)
