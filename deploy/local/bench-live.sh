@@ -5,6 +5,8 @@
 # machine.  Usage: deploy/local/bench-live.sh [listeners=2000] [duration=60] [cycles=5]
 # Servers are pinned to CPU 0 and the swarm and source to CPU 1 when the machine has two or more CPUs.
 # BENCH_ENV="Memory__GovernorEnabled=false Edge__MappedRings=false" passes settings to every service (A/B runs).
+# BENCH_TRACE=1 records 15 s thread-time sampling traces of the edge and the gateway while the main swarm is held
+# (dotnet-trace, installed as a dotnet tool when missing); read them with deploy/local/trace-top.py.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -74,6 +76,15 @@ sleep 30
 idle=$(snapshot); c0=$(cpu_total); e0=$(cpu_of 2); g0=$(cpu_of 3); sleep 10
 idle_rate=$(( $(cpu_total) - c0 )) # ticks per 10 s with only the source running
 
+if [ -n "${BENCH_TRACE:-}" ]; then
+  trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
+  [ -x "$trace" ] || dotnet tool install -g dotnet-trace >/dev/null
+  ( sleep $(( ramp + 5 ))
+    for i in 2 3; do
+      $client_cpu "$trace" collect -p "${pids[$i]}" --profile dotnet-sampled-thread-time --duration 00:00:00:15 -o "$out/${names[$i]}.nettrace" >/dev/null 2>&1 &
+    done
+    wait ) &
+fi
 c0=$(cpu_total); e0=$(cpu_of 2); g0=$(cpu_of 3); t0=$(date +%s.%N)
 swarm "$listeners" "$duration" "$out/main.json"
 c1=$(cpu_total); e1=$(cpu_of 2); g1=$(cpu_of 3); t1=$(date +%s.%N)

@@ -32,6 +32,14 @@ internal sealed class EdgeOptions
     /// </summary>
     public bool MappedRings { get; set; } = Broadcast.Shared.Buffers.MappedRegion.IsSupported;
 
+    /// <summary>
+    /// Listeners of a station are woken at most this often, each time with everything that arrived since (0: at every
+    /// chunk). Fewer, larger writes per listener cut CPU on the edge and the gateway; players buffer seconds, so a
+    /// few hundred milliseconds of extra delay are inaudible. New listeners still get their burst at once.
+    /// </summary>
+    [Range(0, 5000)]
+    public int WakeIntervalMilliseconds { get; set; } = 500;
+
     /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
     [Range(50, 30_000)]
     public int RequestTimeoutMilliseconds { get; set; } = 1000;

@@ -29,7 +29,7 @@ EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => reg
 var inFlight = app.Services.GetRequiredService<InFlightRequests>();
 var pool = app.Services.GetService<IMemoryPoolFactory<byte>>()?.GetType().Name ?? "none";
 app.MapGet("/stats", () => Results.Json(
-    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool),
+    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool, GovernedBlockPool.PooledBytes),
     EdgeStatsJsonContext.Default.EdgeStats));
 app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
 

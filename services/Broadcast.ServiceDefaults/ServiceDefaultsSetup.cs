@@ -30,10 +30,14 @@ public static class ServiceDefaultsSetup
         builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<InFlightRequests>());
         builder.Services.AddHostedService<MemoryGovernor>();
         var memory = builder.Configuration.GetSection(MemoryOptions.Section).Get<MemoryOptions>() ?? new MemoryOptions();
+        // Registered after Kestrel's own (WebApplication.CreateBuilder adds it first), so the transport resolves this one.
         if (memory.KestrelPool == KestrelPool.Shared)
         {
-            // Registered after Kestrel's own (WebApplication.CreateBuilder adds it first), so the transport resolves this one.
             builder.Services.AddSingleton<IMemoryPoolFactory<byte>, SharedMemoryPoolFactory>();
+        }
+        else if (memory.KestrelPool == KestrelPool.Governed)
+        {
+            builder.Services.AddSingleton<IMemoryPoolFactory<byte>, GovernedMemoryPoolFactory>();
         }
 
         // Refuse connections past what the open-file limit allows rather than let the runtime run out of descriptors.

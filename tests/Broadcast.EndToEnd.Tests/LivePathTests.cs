@@ -193,7 +193,7 @@ public sealed class LivePathTests(ClusterFixture fixture)
                 TimeSpan.FromSeconds(30),
                 $"{edge} to free and unmap its station rings");
             var pool = JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/stats"), ct)).RootElement.GetProperty("kestrelPoolFactory").GetString();
-            Assert.Equal("SharedMemoryPoolFactory", pool);
+            Assert.Equal("GovernedMemoryPoolFactory", pool);
         }
     }
 }

@@ -48,12 +48,17 @@ internal static class Swarm
         return report.Failures == 0 ? 0 : 1;
     }
 
+    /// <summary>Longest gap at the end of a run that still counts as a batch in flight (players buffer seconds).</summary>
+    private static readonly TimeSpan InFlightTolerance = TimeSpan.FromSeconds(1);
+
     private static async Task<ListenerResult> ListenAsync(SwarmOptions options, byte[] request, byte[] discard, Stopwatch clock, TimeSpan end, CancellationToken stop)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var joined = clock.Elapsed;
         TimeSpan? firstByte = null;
         var settled = end;
+        TimeSpan? steadyFrom = null;
+        var lastRead = end;
         long received = 0;
         long steadyBytes = 0;
         var bitrate = options.BitrateKbps;
@@ -62,7 +67,7 @@ internal static class Swarm
             TimeToFirstByte = firstByte - joined,
             Bytes = received,
             SteadyBytes = steadyBytes,
-            SteadySeconds = Math.Max(0, (end - settled).TotalSeconds),
+            SteadySeconds = SteadyWindow(steadyFrom, lastRead, end),
             BitrateKbps = bitrate,
             Failure = failure,
         };
@@ -95,9 +100,15 @@ internal static class Swarm
                 }
 
                 received += read;
-                if (clock.Elapsed >= settled)
+                var now = clock.Elapsed;
+                if (steadyFrom is null)
+                {
+                    steadyFrom = now >= settled ? now : null; // this read's bytes were produced before the window opened
+                }
+                else
                 {
                     steadyBytes += read;
+                    lastRead = now;
                 }
             }
         }
@@ -109,6 +120,23 @@ internal static class Swarm
         {
             return Result("socket: " + exception.SocketErrorCode);
         }
+    }
+
+    /// <summary>
+    /// Seconds the steady bytes cover. Servers send in batches (ours every wake interval, Icecast per source read), so
+    /// the window runs from the first read after the settle time (whose bytes are not counted) to the last read, when
+    /// that was less than <see cref="InFlightTolerance"/> before the end: the batch in flight is not a shortfall.
+    /// A longer silence at the end counts in full.
+    /// </summary>
+    private static double SteadyWindow(TimeSpan? from, TimeSpan lastRead, TimeSpan end)
+    {
+        if (from is null)
+        {
+            return 0;
+        }
+
+        var to = end - lastRead < InFlightTolerance ? lastRead : end;
+        return Math.Max(0, (to - from.Value).TotalSeconds);
     }
 
     /// <summary>Reads the response head; returns the status, the icy-br header (0 if absent) and body bytes read with it.</summary>
@@ -155,7 +183,7 @@ internal sealed record ListenerResult
 
     public long Bytes { get; init; }
 
-    /// <summary>Bytes after the settle time (the burst is over), and how long that window was.</summary>
+    /// <summary>Bytes after the settle time (the burst is over), and how long that window was (see <c>SteadyWindow</c>).</summary>
     public long SteadyBytes { get; init; }
 
     public double SteadySeconds { get; init; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using Broadcast.Edge.Stations;
 using Broadcast.Shared.Buffers;
 using Broadcast.Shared.Stations;
@@ -10,13 +11,16 @@ namespace Broadcast.Edge.Listeners;
 
 /// <summary>
 /// <c>GET</c>/<c>HEAD /{mount}</c>: a listener is a cursor into the station's ring plus its connection. Bytes go
-/// from the ring straight into Kestrel's pipe (one copy), at most one 4 KiB span at a time; nothing is queued
+/// from the ring straight into Kestrel's pipe (one copy), up to 16 KiB per socket write; nothing is queued
 /// per listener, and a listener that falls out of the ring is dropped or resynced.
 /// </summary>
 internal static class ListenerEndpoint
 {
-    /// <summary>Largest read from the ring per write: one Kestrel pool block.</summary>
+    /// <summary>Largest read from the ring at a time: one Kestrel pool block.</summary>
     private const int WriteSize = 4096;
+
+    /// <summary>Most bytes copied per flush: Kestrel's write buffer limit on this edge (Program.cs), about 1 s of 128 kbit/s.</summary>
+    private const int FlushBytes = 16 * 1024;
 
     /// <summary>How far past the newest byte a resume may ask for: a few chunks of skew between edges.</summary>
     private const int ResumeSlackBytes = 64 * 1024;
@@ -140,13 +144,11 @@ internal static class ListenerEndpoint
         while (!aborted.IsCancellationRequested)
         {
             var seen = feed.Signal.Version;
-            var span = writer.GetSpan(WriteSize);
-            var status = feed.Ring.TryRead(cursor, span[..Math.Min(span.Length, WriteSize)], out var read);
-            if (status == RingReadStatus.Data)
+            var (status, copied) = CopyAvailable(writer, feed.Ring, cursor);
+            if (copied > 0)
             {
-                writer.Advance(read);
-                cursor += read;
-                sent += read;
+                cursor += copied;
+                sent += copied;
                 var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
@@ -171,12 +173,37 @@ internal static class ListenerEndpoint
             }
             else
             {
-                // One shared wake-up per chunk for all of the station's listeners; disconnects are noticed at the next write.
+                // One shared wake-up per tick for all of the station's listeners; disconnects are noticed at the next write.
                 await feed.Signal.WaitAsync(waiter, seen).ConfigureAwait(false);
             }
         }
 
         return sent;
+    }
+
+    /// <summary>
+    /// Moves what the ring holds past <paramref name="cursor"/> into Kestrel's pipe, up to <see cref="FlushBytes"/>,
+    /// for one flush (one socket write). The status is that of the read that stopped the copy.
+    /// </summary>
+    private static (RingReadStatus Status, int Copied) CopyAvailable(PipeWriter writer, StationRingBuffer ring, long cursor)
+    {
+        var copied = 0;
+        RingReadStatus status;
+        do
+        {
+            var span = writer.GetSpan(WriteSize);
+            status = ring.TryRead(cursor + copied, span[..Math.Min(span.Length, WriteSize)], out var read);
+            if (status != RingReadStatus.Data)
+            {
+                break;
+            }
+
+            writer.Advance(read);
+            copied += read;
+        }
+        while (copied < FlushBytes);
+
+        return (status, copied);
     }
 
     private static void WriteHeaders(HttpResponse response, StationMetadata metadata)

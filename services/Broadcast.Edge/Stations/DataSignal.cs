@@ -1,8 +1,8 @@
 namespace Broadcast.Edge.Stations;
 
 /// <summary>
-/// Wakes a station's waiting listeners when a chunk lands: one pass over the listeners that caught up, instead of a
-/// timer or a queue per listener. Nothing is allocated per chunk: each listener owns one reusable
+/// Wakes a station's waiting listeners when new bytes landed (at each chunk, or at each tick of the station's wake
+/// timer): one pass over the listeners that caught up, instead of a timer or a queue per listener. Nothing is allocated per chunk: each listener owns one reusable
 /// <see cref="ListenerWaiter"/>, and the two waiting lists are swapped, never replaced (they keep the capacity of the
 /// station's busiest moment until the feed is released).
 /// </summary>
@@ -36,7 +36,7 @@ internal sealed class DataSignal
         }
     }
 
-    /// <summary>Wakes every listener waiting now. Called by the station's pump for each chunk, and once when it stops.</summary>
+    /// <summary>Wakes every listener waiting now. Called per chunk or per wake tick, and once when the station stops.</summary>
     public void Pulse()
     {
         lock (_pulseLock)

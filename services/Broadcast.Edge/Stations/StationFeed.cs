@@ -18,6 +18,8 @@ internal sealed class StationFeed : IAsyncDisposable
     private byte[] _oggHeaders;
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
+    private ITimer? _wakeTimer;
+    private long _wokenEnd;
     private int _stopped;
     private int _disposalClaimed;
 
@@ -50,7 +52,21 @@ internal sealed class StationFeed : IAsyncDisposable
 
     public long GapBytes { get; private set; }
 
-    public void Start(Action<StationFeed> ended) => _pump = PumpAsync(ended, _stop.Token);
+    /// <summary>
+    /// Starts the pump. With a <paramref name="wakeInterval"/> above zero, listeners are woken by one station timer at
+    /// that interval (when new bytes arrived) instead of once per chunk: each wake-up then carries several chunks in
+    /// one write, so a listener costs a few socket writes a second instead of ten, on the edge and on every hop after it.
+    /// </summary>
+    public void Start(Action<StationFeed> ended, TimeProvider time, TimeSpan wakeInterval)
+    {
+        _wokenEnd = Ring.End;
+        if (wakeInterval > TimeSpan.Zero)
+        {
+            _wakeTimer = time.CreateTimer(static state => ((StationFeed)state!).WakeIfNewBytes(), this, wakeInterval, wakeInterval);
+        }
+
+        _pump = PumpAsync(ended, _stop.Token);
+    }
 
     /// <summary>
     /// Where a new listener starts (a frame boundary about a burst back, never before the current Ogg chain's audio)
@@ -86,6 +102,7 @@ internal sealed class StationFeed : IAsyncDisposable
             return;
         }
 
+        _wakeTimer?.Dispose();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _subscription.DisposeAsync().ConfigureAwait(false);
         try
@@ -170,8 +187,22 @@ internal sealed class StationFeed : IAsyncDisposable
             Ring.Append(payload);
         }
 
-        Signal.Pulse();
+        if (_wakeTimer is null)
+        {
+            Signal.Pulse();
+        }
+
         return true;
+    }
+
+    /// <summary>The wake timer's tick: one pulse for everything appended since the last one, none when nothing was.</summary>
+    private void WakeIfNewBytes()
+    {
+        var end = Ring.End;
+        if (end != Interlocked.Exchange(ref _wokenEnd, end))
+        {
+            Signal.Pulse();
+        }
     }
 
     /// <summary>Header pages of a new chain (rare): kept for new listeners and passed in-line to current ones.</summary>

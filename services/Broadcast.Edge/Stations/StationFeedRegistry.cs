@@ -74,7 +74,7 @@ internal sealed class StationFeedRegistry(
                 _ = DisposeFeedAsync(replaced, "replaced by a new session");
             }
 
-            feed.Start(OnEnded);
+            feed.Start(OnEnded, time, TimeSpan.FromMilliseconds(options.Value.WakeIntervalMilliseconds));
             return feed;
         }
         finally

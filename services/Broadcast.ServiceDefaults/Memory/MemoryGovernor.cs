@@ -13,7 +13,7 @@ namespace Broadcast.ServiceDefaults.Memory;
 /// never run another full collection, and freed large-object and pool memory stays committed until an aggressive one
 /// (research/dotnet.md §2.2–2.3). So when the services' load has fallen to <see cref="MemoryOptions.DropFraction"/>
 /// of its peak and stayed there for <see cref="MemoryOptions.QuietSeconds"/>, at most every
-/// <see cref="MemoryOptions.MinIntervalSeconds"/>, this runs a blocking, compacting, aggressive GC and asks glibc to
+/// <see cref="MemoryOptions.MinIntervalSeconds"/>, this empties the <see cref="GovernedBlockPool"/>s, runs a blocking, compacting, aggressive GC and asks glibc to
 /// return free heap pages (<c>malloc_trim</c>).
 /// </summary>
 internal sealed partial class MemoryGovernor(
@@ -72,6 +72,7 @@ internal sealed partial class MemoryGovernor(
     {
         var before = ProcessMemory.ResidentBytes();
         var clock = Stopwatch.StartNew();
+        GovernedBlockPool.TrimAll(); // pooled blocks become garbage for the collection below
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         TrimNativeHeap();

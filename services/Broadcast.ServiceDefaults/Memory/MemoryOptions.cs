@@ -30,10 +30,11 @@ public sealed class MemoryOptions
     public int CheckSeconds { get; set; } = 2;
 
     /// <summary>
-    /// Kestrel's buffer pool. <see cref="KestrelPool.Shared"/> (unpinned arrays from <c>ArrayPool</c>, compactable)
-    /// lets the governor return the memory; Kestrel's own pinned pool keeps most of its peak (research §1.2).
+    /// Kestrel's buffer pool. <see cref="KestrelPool.Governed"/> reuses blocks under load and lets the governor
+    /// return them; <see cref="KestrelPool.Shared"/> returns memory too but allocates on most writes under load;
+    /// Kestrel's own pinned pool keeps most of its peak (research §1.2; README benchmark).
     /// </summary>
-    public KestrelPool KestrelPool { get; set; } = KestrelPool.Shared;
+    public KestrelPool KestrelPool { get; set; } = KestrelPool.Governed;
 }
 
 /// <summary>Which memory pool Kestrel's transport uses.</summary>
@@ -44,4 +45,7 @@ public enum KestrelPool
 
     /// <summary>Kestrel's default pinned-block pool (POH, never compacted; slow eviction).</summary>
     Pinned,
+
+    /// <summary><see cref="GovernedBlockPool"/>: pinned 4 KiB blocks reused without limit, all freed by the memory governor.</summary>
+    Governed,
 }

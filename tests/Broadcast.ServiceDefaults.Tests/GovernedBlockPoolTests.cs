@@ -1,0 +1,67 @@
+using System.Buffers;
+using Broadcast.ServiceDefaults.Memory;
+
+namespace Broadcast.ServiceDefaults.Tests;
+
+/// <summary>The pool Kestrel writes through: reuse under a steady load, everything let go on trim.</summary>
+[Collection(nameof(GovernedBlockPoolTests))] // the pool's byte counters are process-wide
+public sealed class GovernedBlockPoolTests
+{
+    [Fact]
+    public void Steady_rent_and_return_allocates_only_the_first_round()
+    {
+        using var pool = new GovernedBlockPool();
+        var held = new IMemoryOwner<byte>[200];
+        Round(pool, held);
+        var allocated = GovernedBlockPool.AllocatedBytes;
+        for (var i = 0; i < 50; i++)
+        {
+            Round(pool, held);
+        }
+
+        Assert.Equal(allocated, GovernedBlockPool.AllocatedBytes);
+        Assert.Equal(200L * GovernedBlockPool.BlockSize, pool.Trim());
+    }
+
+    [Fact]
+    public void Trim_lets_every_free_block_go_and_blocks_in_use_come_back_later()
+    {
+        using var pool = new GovernedBlockPool();
+        var inUse = pool.Rent(100);
+        var free = pool.Rent(GovernedBlockPool.BlockSize);
+        Assert.Equal(GovernedBlockPool.BlockSize, inUse.Memory.Length);
+        free.Dispose();
+        Assert.Equal(GovernedBlockPool.BlockSize, GovernedBlockPool.TrimAll());
+
+        inUse.Dispose();
+        var reused = pool.Rent();
+        Assert.Same(inUse, reused); // returned after the trim: pooled again, not lost
+        reused.Dispose();
+    }
+
+    [Fact]
+    public void Larger_requests_are_served_and_never_pooled()
+    {
+        using var pool = new GovernedBlockPool();
+        using (var big = pool.Rent(10_000))
+        {
+            Assert.True(big.Memory.Length >= 10_000);
+        }
+
+        Assert.Equal(0, pool.Trim());
+    }
+
+    private static void Round(GovernedBlockPool pool, IMemoryOwner<byte>[] held)
+    {
+        for (var i = 0; i < held.Length; i++)
+        {
+            held[i] = pool.Rent();
+            held[i].Memory.Span[0] = (byte)i;
+        }
+
+        foreach (var owner in held)
+        {
+            owner.Dispose();
+        }
+    }
+}
