@@ -191,7 +191,9 @@ internal static class ListenerEndpoint
         RingReadStatus status;
         do
         {
-            var span = writer.GetSpan(WriteSize);
+            // No size hint: with chunked encoding Kestrel adds its chunk framing to the hint, and a full block's
+            // worth plus framing no longer fits one pool block, so every write fell back to a fresh array.
+            var span = writer.GetSpan();
             status = ring.TryRead(cursor + copied, span[..Math.Min(span.Length, WriteSize)], out var read);
             if (status != RingReadStatus.Data)
             {

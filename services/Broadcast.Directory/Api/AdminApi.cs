@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using Broadcast.Directory.Store;
+using Broadcast.Shared.Stations;
+using Microsoft.Extensions.Options;
+
+namespace Broadcast.Directory.Api;
+
+/// <summary>
+/// <c>/api/admin/stations</c>: provisioned stations and their source passwords, behind a bearer token
+/// (<see cref="DirectoryOptions.AdminToken"/>; no token configured, no admin API). Passwords are stored only as
+/// <see cref="PasswordHash"/> and never returned.
+/// </summary>
+internal static class AdminApi
+{
+    private const int MaxPasswordLength = 256;
+    private const int MaxFieldLength = 512;
+
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
+        {
+            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<DirectoryOptions>>().Value;
+            if (options.AdminToken.Length == 0)
+            {
+                return Error(StatusCodes.Status403Forbidden, "admin API disabled: set Directory:AdminToken");
+            }
+
+            if (!Authorized(context.HttpContext.Request.Headers.Authorization, options.AdminToken))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"broadcast-directory\"";
+                return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
+            }
+
+            return await next(context).ConfigureAwait(false);
+        });
+
+        admin.MapGet("/stations", async (DirectoryStore store) =>
+        {
+            var stations = await store.ListProvisionedAsync().ConfigureAwait(false);
+            return Results.Json(stations.Select(View).ToArray(), ApiJsonContext.Default.ProvisionedViewArray);
+        });
+
+        admin.MapGet("/stations/{**mount}", async (string mount, DirectoryStore store) =>
+        {
+            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            {
+                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+            }
+
+            var station = await store.GetProvisionedAsync(name.Mount).ConfigureAwait(false);
+            return station is null ? Error(StatusCodes.Status404NotFound, $"{name.Mount} is not provisioned") : Results.Json(View(station), ApiJsonContext.Default.ProvisionedView);
+        });
+
+        admin.MapPut("/stations/{**mount}", async (string mount, HttpRequest request, DirectoryStore store, TimeProvider time) =>
+        {
+            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            {
+                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+            }
+
+            ProvisionRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync(ApiJsonContext.Default.ProvisionRequest, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return Error(StatusCodes.Status400BadRequest, "body must be JSON: {\"password\":\"…\",\"name\":\"…\",…}");
+            }
+
+            if (body is null || Invalid(body) is { } problem)
+            {
+                return Error(StatusCodes.Status400BadRequest, body is null ? "body is required" : Invalid(body)!);
+            }
+
+            var existing = await store.GetProvisionedAsync(name.Mount).ConfigureAwait(false);
+            if (existing is null && string.IsNullOrEmpty(body.Password))
+            {
+                return Error(StatusCodes.Status400BadRequest, "password is required for a new station");
+            }
+
+            var station = new ProvisionedStation(
+                name.Mount,
+                string.IsNullOrEmpty(body.Password) ? existing!.PasswordHash : PasswordHash.Create(body.Password),
+                body.Name ?? existing?.Name,
+                body.Description ?? existing?.Description,
+                body.Genre ?? existing?.Genre,
+                body.Url ?? existing?.Url,
+                body.Public ?? existing?.Public ?? false,
+                time.GetUtcNow());
+            var created = await store.PutProvisionedAsync(station).ConfigureAwait(false);
+            return created
+                ? Results.Json(View(station), ApiJsonContext.Default.ProvisionedView, statusCode: StatusCodes.Status201Created)
+                : Results.Json(View(station), ApiJsonContext.Default.ProvisionedView);
+        });
+
+        admin.MapDelete("/stations/{**mount}", async (string mount, DirectoryStore store) =>
+        {
+            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            {
+                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+            }
+
+            return await store.DeleteProvisionedAsync(name.Mount).ConfigureAwait(false)
+                ? Results.NoContent()
+                : Error(StatusCodes.Status404NotFound, $"{name.Mount} is not provisioned");
+        });
+    }
+
+    private static string? Invalid(ProvisionRequest body)
+    {
+        if (body.Password is { Length: > MaxPasswordLength })
+        {
+            return $"password longer than {MaxPasswordLength} characters";
+        }
+
+        string?[] fields = [body.Name, body.Description, body.Genre, body.Url];
+        return fields.Any(f => f is { Length: > MaxFieldLength }) ? $"name, description, genre and url are limited to {MaxFieldLength} characters" : null;
+    }
+
+    private static bool Authorized(string? header, string token)
+    {
+        const string Scheme = "Bearer ";
+        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim())),
+            SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    private static ProvisionedView View(ProvisionedStation s) => new(s.Mount, s.Name, s.Description, s.Genre, s.Url, s.Public, s.Updated);
+
+    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
+}

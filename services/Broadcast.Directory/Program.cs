@@ -1,0 +1,45 @@
+using Broadcast.Directory;
+using Broadcast.Directory.Api;
+using Broadcast.Directory.Grpc;
+using Broadcast.Directory.Store;
+using Broadcast.Directory.Watching;
+using Broadcast.ServiceDefaults;
+using StackExchange.Redis;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.Services.AddOptions<DirectoryOptions>()
+    .Bind(builder.Configuration.GetSection(DirectoryOptions.Section))
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+
+// Never fail start-up or calls for want of Redis: reconnect every half second and answer "unavailable" meanwhile.
+var redis = ConfigurationOptions.Parse(builder.Configuration["Redis:Configuration"] ?? "127.0.0.1:6379");
+redis.AbortOnConnectFail = false;
+redis.ConnectTimeout = 2000;
+redis.SyncTimeout = redis.AsyncTimeout = 2000;
+redis.ReconnectRetryPolicy = new LinearRetry(500);
+redis.ClientName ??= "broadcast-directory";
+builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+builder.Services.AddSingleton<DirectoryStore>();
+builder.Services.AddSingleton<DirectoryState>();
+builder.Services.AddHostedService(services => services.GetRequiredService<DirectoryState>());
+builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RedisUnavailableInterceptor>());
+
+var app = builder.Build();
+app.Use(async (context, next) =>
+{
+    try
+    {
+        await next(context).ConfigureAwait(false);
+    }
+    catch (Exception exception) when ((exception is RedisException or RedisTimeoutException) && !context.Response.HasStarted)
+    {
+        await PublicApi.Unavailable().ExecuteAsync(context).ConfigureAwait(false);
+    }
+});
+app.MapServiceDefaults();
+app.MapGrpcService<DirectoryGrpcService>();
+app.MapPublicApi();
+app.MapAdminApi();
+app.Run();
