@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The README's run command: on loopback, starts nats-server, ingest (:8001), two edges (:8101, :8102) and the
-# gateway (:8000), then a demo station pushed in real time: by ffmpeg when it is installed, otherwise by our own
-# source client (tests/Broadcast.LoadTest) looping a short MP3. Installs nats-server from Debian when missing.
-# Ctrl-C stops everything.
+# The README's run command: on loopback, starts nats-server, redis-server (:6390, no persistence), the directory
+# (HTTP :8300, gRPC :8301), ingest (:8001), two edges (:8101, :8102) that report to the directory, and the gateway
+# (:8000), which learns its edges from the directory; then a demo station pushed in real time: by ffmpeg when it is
+# installed, otherwise by our own source client (tests/Broadcast.LoadTest) looping a short MP3. Installs
+# nats-server and redis-server from Debian when missing. Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -31,11 +33,16 @@ wait_ready() { # url
 
 nats-server -a 127.0.0.1 -p 4222 >"$logs/nats.log" 2>&1 &
 pids+=($!)
-run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme
-run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222
-run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222
-run Broadcast.Gateway 8000 Gateway__Edges__0=http://127.0.0.1:8101 Gateway__Edges__1=http://127.0.0.1:8102
-for url in http://127.0.0.1:8001 http://127.0.0.1:8101 http://127.0.0.1:8102 http://127.0.0.1:8000; do wait_ready "$url"; done
+redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
+pids+=($!)
+directory=http://127.0.0.1:8301
+run Broadcast.Directory 8300 Redis__Configuration=127.0.0.1:6390 Directory__AdminToken="${BROADCAST_ADMIN_TOKEN:-change-me}" \
+  Kestrel__Endpoints__Http__Url=http://127.0.0.1:8300 Kestrel__Endpoints__Grpc__Url=$directory Kestrel__Endpoints__Grpc__Protocols=Http2
+run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme Ingest__DirectoryUrl=$directory
+run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
+run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
+run Broadcast.Gateway 8000 Gateway__DirectoryUrl=$directory Gateway__DirectoryHttpUrl=http://127.0.0.1:8300
+for url in http://127.0.0.1:8300 http://127.0.0.1:8001 http://127.0.0.1:8101 http://127.0.0.1:8102 http://127.0.0.1:8000; do wait_ready "$url"; done
 
 # The demo station: a real MP3 encoder pushing a changing tone in real time, as any Icecast source would.
 if command -v ffmpeg >/dev/null; then
@@ -54,6 +61,9 @@ cat <<MSG
 Broadcast is running on loopback (logs: $logs).
   Listen:   curl -s http://127.0.0.1:8000/demo.mp3 | ffplay -nodisp -    (or open the URL in VLC/mpv)
   Encoders: icecast://source:hackme@127.0.0.1:8001/<mount>   e.g. ffmpeg ... -content_type audio/mpeg icecast://...
+  Status:   http://127.0.0.1:8000/status-json.xsl   http://127.0.0.1:8000/api/stations   http://127.0.0.1:8000/api/edges
+  Admin:    curl -X PUT -H "Authorization: Bearer ${BROADCAST_ADMIN_TOKEN:-change-me}" -d '{"password":"…"}' \
+              -H 'Content-Type: application/json' http://127.0.0.1:8300/api/admin/stations/<mount>
 Press Ctrl-C to stop.
 MSG
 wait "${pids[0]}"

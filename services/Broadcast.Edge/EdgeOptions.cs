@@ -40,6 +40,19 @@ internal sealed class EdgeOptions
     [Range(0, 5000)]
     public int WakeIntervalMilliseconds { get; set; } = 500;
 
+    /// <summary>The directory's gRPC address (e.g. http://directory:8301); empty: this edge reports to no one.</summary>
+    public string DirectoryUrl { get; set; } = string.Empty;
+
+    /// <summary>This edge's id in the directory; default: host name and a random suffix.</summary>
+    public string EdgeId { get; set; } = string.Empty;
+
+    /// <summary>The base URL the gateway proxies to (e.g. http://10.0.0.7:8080); default: the first bound address.</summary>
+    public string AdvertiseUrl { get; set; } = string.Empty;
+
+    /// <summary>Seconds between reports to the directory; a report lives three times as long.</summary>
+    [Range(1, 60)]
+    public int ReportSeconds { get; set; } = 2;
+
     /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
     [Range(50, 30_000)]
     public int RequestTimeoutMilliseconds { get; set; } = 1000;

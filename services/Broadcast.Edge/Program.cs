@@ -1,5 +1,6 @@
 using Broadcast.Edge;
 using Broadcast.Edge.Listeners;
+using Broadcast.Edge.Reporting;
 using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults;
 using Broadcast.ServiceDefaults.Memory;
@@ -15,6 +16,13 @@ builder.Services.AddOptions<EdgeOptions>()
     .ValidateOnStart();
 builder.AddNats("broadcast-edge");
 builder.Services.AddSingleton<StationFeedRegistry>();
+var directoryUrl = builder.Configuration[$"{EdgeOptions.Section}:{nameof(EdgeOptions.DirectoryUrl)}"];
+if (!string.IsNullOrEmpty(directoryUrl))
+{
+    builder.Services.AddGrpcClient<Broadcast.Directory.V1.Directory.DirectoryClient>(client => client.Address = new Uri(directoryUrl));
+    builder.Services.AddHostedService<DirectoryReporter>();
+}
+
 
 // A slow listener pins at most this much in Kestrel: 16 KiB ≈ 1 s of 128 kbit/s audio. The default 64 KiB cost
 // about 66 KiB per stalled listener (research/dotnet.md §1.3–1.4).

@@ -3,19 +3,37 @@ using System.ComponentModel.DataAnnotations;
 namespace Broadcast.Gateway;
 
 /// <summary>Gateway settings (section <c>Gateway</c>).</summary>
-internal sealed class GatewayOptions
+internal sealed class GatewayOptions : IValidatableObject
 {
     public const string Section = "Gateway";
 
-    /// <summary>Edge base addresses (until the directory discovers them, issue #6).</summary>
-    [MinLength(1)]
+    /// <summary>
+    /// The directory's gRPC address (e.g. http://directory:8301): the edges come from its watch, with no static list.
+    /// </summary>
+    public string DirectoryUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The directory's HTTP address, to which the public reads (<c>/status-json.xsl</c>, <c>/api/stations</c>,
+    /// <c>/api/edges</c>) are proxied; never its admin API. Empty: not served.
+    /// </summary>
+    public string DirectoryHttpUrl { get; set; } = string.Empty;
+
+    /// <summary>Static edge base addresses, for a gateway without a directory (quick start, tests of the live path).</summary>
     public List<string> Edges { get; set; } = [];
 
     /// <summary>Listeners one edge takes for a station before new ones spill to the next edge in the station's order.</summary>
     [Range(1, 1_000_000)]
     public int MaxListenersPerEdge { get; set; } = 5000;
 
-    /// <summary>Seconds a proxied stream may be silent before YARP ends it; the edge sends ~10 chunks a second.</summary>
+    /// <summary>Seconds a proxied stream may be silent before YARP ends it; the edge writes a few times a second.</summary>
     [Range(5, 3600)]
     public int ActivityTimeoutSeconds { get; set; } = 30;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Edges.Count == 0 && string.IsNullOrEmpty(DirectoryUrl))
+        {
+            yield return new ValidationResult("Gateway needs Gateway:DirectoryUrl (edges from the directory) or a static Gateway:Edges list", [nameof(Edges), nameof(DirectoryUrl)]);
+        }
+    }
 }

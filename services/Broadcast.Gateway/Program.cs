@@ -12,9 +12,17 @@ builder.Services.AddOptions<GatewayOptions>()
     .Bind(builder.Configuration.GetSection(GatewayOptions.Section))
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
-var (routes, clusters) = EdgeProxyConfig.Build(gateway);
+
+// With a directory the edges start empty and come from its watch; otherwise from the static list.
+var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+if (!string.IsNullOrEmpty(gateway.DirectoryUrl))
+{
+    builder.Services.AddGrpcClient<Broadcast.Directory.V1.Directory.DirectoryClient>(client => client.Address = new Uri(gateway.DirectoryUrl));
+    builder.Services.AddHostedService<DirectoryEdgeWatcher>();
+}
 
 // Same reasoning as the edge: cap what a stalled listener pins in Kestrel (research/dotnet.md §1.5).
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);

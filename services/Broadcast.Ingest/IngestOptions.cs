@@ -32,6 +32,20 @@ internal sealed class IngestOptions
     [Range(1, 3600)]
     public int SourceIdleTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// The directory's gRPC address (e.g. http://directory:8301): provisioned credentials and one source per mount
+    /// across every ingest. Empty: this ingest decides alone (quick start).
+    /// </summary>
+    public string DirectoryUrl { get; set; } = string.Empty;
+
+    /// <summary>This ingest's name in leases and station records; default: host name and a random suffix.</summary>
+    [Required]
+    public string IngestId { get; set; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>How long a source's lease and its station record live without renewal (a crashed ingest's stations vanish after this).</summary>
+    [Range(1000, 60_000)]
+    public int LeaseTtlMilliseconds { get; set; } = 6000;
+
     /// <summary>Target duration of one published chunk in milliseconds (DESIGN.md: about 100 ms).</summary>
     [Range(10, 2000)]
     public int ChunkMilliseconds { get; set; } = 100;

@@ -1,4 +1,5 @@
 using Broadcast.Ingest;
+using Broadcast.Ingest.Leases;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Ingest.Sources;
 using Broadcast.ServiceDefaults;
@@ -14,7 +15,14 @@ builder.Services.AddOptions<IngestOptions>()
 builder.AddNats("broadcast-ingest");
 builder.Services.AddSingleton<SourceRegistry>();
 builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<SourceRegistry>()); // sources bypass the HTTP pipeline
+builder.Services.AddSingleton<SourceDirectory>();
 builder.Services.AddSingleton<SourceAuthenticator>();
+var directoryUrl = builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DirectoryUrl)}"];
+if (!string.IsNullOrEmpty(directoryUrl))
+{
+    builder.Services.AddGrpcClient<Broadcast.Directory.V1.Directory.DirectoryClient>(client => client.Address = new Uri(directoryUrl));
+}
+
 builder.Services.AddSingleton<SourceConnectionMiddleware>();
 builder.Services.AddHostedService<StationRequestResponder>();
 

@@ -75,42 +75,13 @@ public sealed class BroadcastCluster : IAsyncDisposable
         }
 
         Gateway = StartService("Broadcast.Gateway", gateway);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var service in new[] { Ingest, Gateway }.Concat(Edges))
-        {
-            await Poll.UntilAsync(
-                async () => (await http.GetAsync(new Uri(service, "/healthz/ready")).ConfigureAwait(false)).IsSuccessStatusCode,
-                TimeSpan.FromSeconds(60),
-                $"{service} to be ready\n{Logs}").ConfigureAwait(false);
-        }
+        await ServiceLauncher.WaitReadyAsync(new[] { Ingest, Gateway }.Concat(Edges), () => Logs, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
     private Uri StartService(string name, Dictionary<string, string> environment)
     {
-        var port = FreePort.Next();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        environment["ASPNETCORE_URLS"] = address.ToString().TrimEnd('/');
-        environment["DOTNET_gcServer"] = "0"; // a test cluster of five processes on two cores
-        _processes.Add(ManagedProcess.Start(ExternalTool.Find("dotnet"), [ServicePath(name)], environment));
+        var (address, process) = ServiceLauncher.Start(name, environment);
+        _processes.Add(process);
         return address;
-    }
-
-    /// <summary>The built service next to this build: services/&lt;name&gt;/bin/&lt;configuration&gt;/net10.0/&lt;name&gt;.dll.</summary>
-    private static string ServicePath(string name)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = directory.Parent?.Name ?? "Debug"; // …/bin/<configuration>/net10.0/
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Broadcast.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new InvalidOperationException("Broadcast.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        var path = Path.Combine(directory.FullName, "services", name, "bin", configuration, "net10.0", name + ".dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not built for {configuration}; build the solution first", path);
     }
 }

@@ -25,6 +25,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public bool HasExited => _process.HasExited;
 
     public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
@@ -64,6 +66,11 @@ public sealed class ManagedProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // killed already (tests kill members, then the cluster disposes them all)
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -10,7 +10,7 @@ namespace Broadcast.Directory.Api;
 
 /// <summary>
 /// Public reads, served from the directory's in-memory view (never a Redis round trip per request):
-/// <c>/api/stations</c>, <c>/api/stations/{mount}</c>, and Icecast's <c>/status-json.xsl</c> in the shape existing
+/// <c>/api/stations</c>, <c>/api/stations/{mount}</c>, <c>/api/edges</c>, and Icecast's <c>/status-json.xsl</c> in the shape existing
 /// players and encoders parse. 503 while Redis is unreachable.
 /// </summary>
 internal static class PublicApi
@@ -48,6 +48,10 @@ internal static class PublicApi
                 ? Results.Json(new ApiError($"station {name.Mount} is not live"), ApiJsonContext.Default.ApiError, statusCode: StatusCodes.Status404NotFound)
                 : Results.Json(StationView.From(station, state.PeakListeners(station), BaseUrl(context.Request, options.Value)), ApiJsonContext.Default.StationView);
         });
+
+        app.MapGet("/api/edges", (DirectoryState state) => state.Available
+            ? Results.Json(state.Current.Edges.Select(e => new EdgeView(e.EdgeId, e.Address, e.Listeners, e.Draining)).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray(), ApiJsonContext.Default.EdgeViewArray)
+            : Unavailable());
 
         app.MapGet("/status-json.xsl", async (HttpContext context, DirectoryState state, IOptions<DirectoryOptions> options) =>
         {

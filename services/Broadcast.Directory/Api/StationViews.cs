@@ -20,7 +20,8 @@ internal sealed record StationView(
     DateTimeOffset? Started,
     long Listeners,
     long ListenerPeak,
-    string ListenUrl)
+    string ListenUrl,
+    string Ingest)
 {
     public static StationView From(StationInfo station, long peak, string baseUrl) => new(
         station.Mount,
@@ -37,7 +38,8 @@ internal sealed record StationView(
         station.Started?.ToDateTimeOffset(),
         station.Listeners,
         peak,
-        baseUrl + station.Mount);
+        baseUrl + station.Mount,
+        station.IngestId);
 }
 
 /// <summary>A provisioned station as the admin API shows it: never the password or its hash.</summary>
@@ -45,6 +47,9 @@ internal sealed record ProvisionedView(string Mount, string? Name, string? Descr
 
 /// <summary>What the admin API takes to create or update a station; the password is required on creation.</summary>
 internal sealed record ProvisionRequest(string? Password, string? Name, string? Description, string? Genre, string? Url, bool? Public);
+
+/// <summary>A live edge as <c>/api/edges</c> shows it.</summary>
+internal sealed record EdgeView(string Id, string Address, long Listeners, bool Draining);
 
 internal sealed record ApiError(string Error);
 
@@ -54,5 +59,6 @@ internal sealed record ApiError(string Error);
 [JsonSerializable(typeof(ProvisionedView))]
 [JsonSerializable(typeof(ProvisionedView[]))]
 [JsonSerializable(typeof(ProvisionRequest))]
+[JsonSerializable(typeof(EdgeView[]))]
 [JsonSerializable(typeof(ApiError))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

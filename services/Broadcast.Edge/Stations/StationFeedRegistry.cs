@@ -35,6 +35,15 @@ internal sealed class StationFeedRegistry(
         }
     }
 
+    /// <summary>Listeners per live station (mount → count), for the directory's cluster-wide totals.</summary>
+    public Dictionary<string, long> ListenersByMount()
+    {
+        lock (_lock)
+        {
+            return _feeds.Values.Where(f => f.Listeners > 0).ToDictionary(f => f.Station.Mount, f => (long)f.Listeners, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>Ring bytes allocated, including rings of ended stations whose listeners are still draining them.</summary>
     public long BufferBytes => Interlocked.Read(ref _bufferBytes);
 

@@ -3,39 +3,72 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Broadcast.Gateway.Routing;
 
-/// <summary>Builds YARP's route and cluster for listener mounts from <see cref="GatewayOptions"/>.</summary>
+/// <summary>Builds YARP's routes and clusters: listener mounts to the edges, and the directory's public API.</summary>
 internal static class EdgeProxyConfig
 {
     public const string ClusterId = "edges";
+    public const string DirectoryClusterId = "directory";
 
-    public static (RouteConfig[] Routes, ClusterConfig[] Clusters) Build(GatewayOptions options)
+    /// <summary>The static configuration: <see cref="GatewayOptions.Edges"/> as edge-0, edge-1, …</summary>
+    public static (RouteConfig[] Routes, ClusterConfig[] Clusters) Build(GatewayOptions options) =>
+        Build(options, options.Edges.Select((address, i) => new EdgeDestination($"edge-{i}", address)));
+
+    public static (RouteConfig[] Routes, ClusterConfig[] Clusters) Build(GatewayOptions options, IEnumerable<EdgeDestination> edges)
     {
-        var route = new RouteConfig
+        var routes = new List<RouteConfig>
         {
-            RouteId = "listeners",
-            ClusterId = ClusterId,
-            Match = new RouteMatch { Path = "/{mount}", Methods = ["GET", "HEAD"] },
-        };
-        var cluster = new ClusterConfig
-        {
-            ClusterId = ClusterId,
-            LoadBalancingPolicy = StationAffinityPolicy.PolicyName,
-            Destinations = options.Edges.Select((address, i) => (address, i))
-                .ToDictionary(e => $"edge-{e.i}", e => new DestinationConfig { Address = e.address }, StringComparer.Ordinal),
-            HealthCheck = new HealthCheckConfig
+            new()
             {
-                Active = new ActiveHealthCheckConfig
-                {
-                    Enabled = true,
-                    Interval = TimeSpan.FromSeconds(5),
-                    Timeout = TimeSpan.FromSeconds(2),
-                    Path = "/healthz/ready",
-                    Policy = "ConsecutiveFailures",
-                },
+                RouteId = "listeners",
+                ClusterId = ClusterId,
+                Match = new RouteMatch { Path = "/{mount}", Methods = ["GET", "HEAD"] },
             },
-            // Endless audio: the activity timeout ends streams that went silent, not long ones (research/dotnet.md §3.2).
-            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(options.ActivityTimeoutSeconds) },
         };
-        return ([route], [cluster]);
+        var clusters = new List<ClusterConfig>
+        {
+            new()
+            {
+                ClusterId = ClusterId,
+                LoadBalancingPolicy = StationAffinityPolicy.PolicyName,
+                Destinations = edges.ToDictionary(e => e.Id, e => new DestinationConfig { Address = e.Address }, StringComparer.Ordinal),
+                HealthCheck = new HealthCheckConfig
+                {
+                    Active = new ActiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Interval = TimeSpan.FromSeconds(5),
+                        Timeout = TimeSpan.FromSeconds(2),
+                        Path = "/healthz/ready",
+                        Policy = "ConsecutiveFailures",
+                    },
+                },
+                // Endless audio: the activity timeout ends streams that went silent, not long ones (research/dotnet.md §3.2).
+                HttpRequest = new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(options.ActivityTimeoutSeconds) },
+            },
+        };
+
+        if (!string.IsNullOrEmpty(options.DirectoryHttpUrl))
+        {
+            // Public reads only (the admin API stays on the directory's internal address). Order -1: "/status-json.xsl"
+            // would otherwise match the listener route's "/{mount}".
+            string[] paths = ["/status-json.xsl", "/api/stations", "/api/stations/{**mount}", "/api/edges"];
+            routes.AddRange(paths.Select((path, i) => new RouteConfig
+            {
+                RouteId = $"directory-{i}",
+                ClusterId = DirectoryClusterId,
+                Order = -1,
+                Match = new RouteMatch { Path = path, Methods = ["GET", "HEAD"] },
+            }));
+            clusters.Add(new ClusterConfig
+            {
+                ClusterId = DirectoryClusterId,
+                Destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal) { ["directory"] = new() { Address = options.DirectoryHttpUrl } },
+            });
+        }
+
+        return ([.. routes], [.. clusters]);
     }
 }
+
+/// <summary>One edge as the gateway routes to it.</summary>
+internal readonly record struct EdgeDestination(string Id, string Address);

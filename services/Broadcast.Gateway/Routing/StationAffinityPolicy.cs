@@ -11,7 +11,9 @@ namespace Broadcast.Gateway.Routing;
 /// <see cref="GatewayOptions.MaxListenersPerEdge"/> requests, then to the next. One station's listeners therefore
 /// share as few rings as possible, and removing an edge moves only the stations that ranked it first.
 /// </summary>
-internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOptions<GatewayOptions> options) : ILoadBalancingPolicy
+/// <remarks>An edge's load is the larger of this gateway's requests to it and the edge's own count as reported to the
+/// directory (which includes other gateways' listeners).</remarks>
+internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOptions<GatewayOptions> options, EdgeLoads loads) : ILoadBalancingPolicy
 {
     public const string PolicyName = "StationAffinity";
 
@@ -32,7 +34,7 @@ internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOption
                 (best, bestScore) = (destination, score);
             }
 
-            if (destination.ConcurrentRequestCount < limit && (bestUnderLimit is null || score > bestUnderLimitScore))
+            if (Math.Max(destination.ConcurrentRequestCount, loads.Reported(destination.DestinationId)) < limit && (bestUnderLimit is null || score > bestUnderLimitScore))
             {
                 (bestUnderLimit, bestUnderLimitScore) = (destination, score);
             }

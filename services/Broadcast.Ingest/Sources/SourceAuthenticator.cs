@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Broadcast.Directory.V1;
+using Broadcast.Ingest.Leases;
 using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
 
@@ -9,15 +11,30 @@ namespace Broadcast.Ingest.Sources;
 /// HTTP Basic credentials of a source against the mount's password, else the global one. Both sides are hashed
 /// before the constant-time comparison so neither the content nor the length of the secret leaks through timing.
 /// </summary>
-internal sealed class SourceAuthenticator(IOptions<IngestOptions> options)
+/// <remarks>
+/// With a directory, a provisioned station's own password decides (checked there against its stored hash); for
+/// other mounts, or while the directory cannot answer, the configured passwords do.
+/// </remarks>
+internal sealed class SourceAuthenticator(IOptions<IngestOptions> options, SourceDirectory directory)
 {
-    public bool IsAuthorized(StationName station, string? authorization)
+    public async ValueTask<bool> IsAuthorizedAsync(StationName station, string? authorization, CancellationToken cancellationToken)
     {
         if (!TryDecodeBasic(authorization, out var user, out var password))
         {
             return false;
         }
 
+        var verdict = await directory.CheckSourceAsync(station, user, password, cancellationToken).ConfigureAwait(false);
+        return verdict switch
+        {
+            CheckSourceReply.Types.Verdict.Allowed => true,
+            CheckSourceReply.Types.Verdict.Denied => false,
+            _ => IsAuthorizedLocally(station, user, password),
+        };
+    }
+
+    private bool IsAuthorizedLocally(StationName station, string user, string password)
+    {
         var settings = options.Value;
         var expected = settings.MountPasswords.TryGetValue(station.Name, out var mountPassword) ? mountPassword : settings.SourcePassword;
         if (string.IsNullOrEmpty(expected))

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Broadcast.Ingest.Leases;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
@@ -16,6 +17,7 @@ namespace Broadcast.Ingest.Sources;
 internal sealed partial class SourceConnectionMiddleware(
     SourceRegistry registry,
     SourceAuthenticator authenticator,
+    SourceDirectory directory,
     INatsConnection nats,
     IOptions<IngestOptions> options,
     ILogger<SourceConnectionMiddleware> logger)
@@ -62,7 +64,8 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
-        var refusal = Check(request, out var station, out var codec, out var contentType);
+        var refusal = Check(request, out var station, out var codec, out var contentType)
+            ?? await AuthorizeAsync(request, station!, connection.ConnectionClosed).ConfigureAwait(false);
         if (refusal is { } r)
         {
             SourceLog.Refused(logger, StationName.Printable(request.Path), remote, r.Status, r.Message);
@@ -82,6 +85,16 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
+        var lease = await directory.AcquireAsync(metadata, () => connection.Abort(new ConnectionAbortedException("mount taken by another source")), connection.ConnectionClosed).ConfigureAwait(false);
+        if (lease is null)
+        {
+            registry.Remove(session);
+            SourceLog.Refused(logger, station!.Mount, remote, 403, "Mountpoint in use (on another ingest)");
+            await SourceResponses.ErrorAsync(output, 403, "Forbidden", "Mountpoint in use", false, connection.ConnectionClosed).ConfigureAwait(false);
+            return;
+        }
+
+        await using var held = lease;
         try
         {
             // liquidsoap fails on anything but exactly "100 Continue" after Expect; SOURCE gets 200 at once, as from Icecast.
@@ -97,18 +110,13 @@ internal sealed partial class SourceConnectionMiddleware(
         }
     }
 
-    private Refusal? Check(SourceRequest request, out StationName? station, out AudioCodec codec, out string? contentType)
+    private static Refusal? Check(SourceRequest request, out StationName? station, out AudioCodec codec, out string? contentType)
     {
         codec = AudioCodec.Unknown;
         contentType = request.Header("Content-Type");
         if (!StationName.TryParse(request.Path, out station, out var mountError))
         {
             return new Refusal(400, "Bad Request", MountErrorText.Describe(mountError));
-        }
-
-        if (!authenticator.IsAuthorized(station, request.Header("Authorization")))
-        {
-            return new Refusal(401, "Unauthorized", "You need to authenticate");
         }
 
         if (string.IsNullOrWhiteSpace(contentType))
@@ -121,6 +129,11 @@ internal sealed partial class SourceConnectionMiddleware(
             ? new Refusal(415, "Unsupported Media Type", "Content-type not supported: " + StationName.Printable(contentType))
             : null;
     }
+
+    private async ValueTask<Refusal?> AuthorizeAsync(SourceRequest request, StationName station, CancellationToken closed) =>
+        await authenticator.IsAuthorizedAsync(station, request.Header("Authorization"), closed).ConfigureAwait(false)
+            ? null
+            : new Refusal(401, "Unauthorized", "You need to authenticate");
 
     /// <summary>Reads the request head within the header time and size limits; answers and returns null when it fails.</summary>
     private async Task<SourceRequest?> ReadHeadAsync(PipeReader input, PipeWriter output, CancellationToken closed)

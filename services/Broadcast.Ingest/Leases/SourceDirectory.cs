@@ -1,0 +1,134 @@
+using Broadcast.Directory.V1;
+using Broadcast.Shared.Stations;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using DirectoryClient = Broadcast.Directory.V1.Directory.DirectoryClient;
+
+namespace Broadcast.Ingest.Leases;
+
+/// <summary>
+/// The ingest's side of the directory: provisioned credentials and the cluster-wide source lease. Without
+/// <c>Ingest:DirectoryUrl</c> everything is local (the quick start). When the directory cannot answer, streaming
+/// goes on: credentials fall back to the configured passwords and a new source is accepted on a local lease that
+/// its renewal loop turns into a real one once the directory is back.
+/// </summary>
+internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, ILogger<SourceDirectory> logger, DirectoryClient? client = null)
+{
+    public bool Enabled => client is not null;
+
+    /// <summary>The directory's verdict on these credentials; null when there is no directory or it cannot answer.</summary>
+    public async Task<CheckSourceReply.Types.Verdict?> CheckSourceAsync(StationName station, string user, string password, CancellationToken cancellationToken)
+    {
+        if (client is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reply = await client.CheckSourceAsync(new CheckSourceRequest { Mount = station.Mount, User = user, Password = password }, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return reply.Verdict;
+        }
+        catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
+        {
+            DirectoryUnavailable(logger, "credentials", station.Mount, exception.Status.Detail);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the mount's lease for this session. Null when another source holds the mount anywhere in the cluster;
+    /// otherwise a lease that renews itself until disposed (then released) and calls <paramref name="lost"/> if the
+    /// directory ever reports the mount held by someone else.
+    /// </summary>
+    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Action lost, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var station = Describe(metadata, settings.IngestId);
+        var owner = settings.IngestId + "/" + metadata.SessionId.ToString("N");
+        if (client is null)
+        {
+            return new SourceLease(this, station, owner, lost, held: true);
+        }
+
+        try
+        {
+            var reply = await client.AcquireLeaseAsync(new AcquireLeaseRequest { Station = station, Owner = owner, TtlMilliseconds = settings.LeaseTtlMilliseconds }, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!reply.Held)
+            {
+                MountTaken(logger, metadata.Mount, reply.HolderIngest);
+                return null;
+            }
+
+            return new SourceLease(this, station, owner, lost, held: true);
+        }
+        catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
+        {
+            DirectoryUnavailable(logger, "lease", metadata.Mount, exception.Status.Detail);
+            return new SourceLease(this, station, owner, lost, held: false);
+        }
+    }
+
+    /// <summary>One renewal: true held, false someone else holds it, null no answer.</summary>
+    internal async Task<bool?> RenewAsync(StationInfo station, string owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new RenewLeaseRequest { Mount = station.Mount, Owner = owner, Station = station, TtlMilliseconds = options.Value.LeaseTtlMilliseconds };
+            var reply = await client!.RenewLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return reply.Held;
+        }
+        catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
+        {
+            DirectoryUnavailable(logger, "renewal", station.Mount, exception.Status.Detail);
+            return null;
+        }
+    }
+
+    internal async Task ReleaseAsync(StationInfo station, string owner)
+    {
+        try
+        {
+            await client!.ReleaseLeaseAsync(new ReleaseLeaseRequest { Mount = station.Mount, Owner = owner }, deadline: Deadline()).ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            DirectoryUnavailable(logger, "release", station.Mount, exception.Status.Detail); // the lease's TTL ends it instead
+        }
+    }
+
+    internal TimeSpan RenewEvery => TimeSpan.FromMilliseconds(options.Value.LeaseTtlMilliseconds / 3.0);
+
+    internal bool HasClient => client is not null;
+
+    internal void LogLost(string mount, string reason) => LeaseLost(logger, mount, reason);
+
+    private static StationInfo Describe(StationMetadata metadata, string ingestId) => new()
+    {
+        Mount = metadata.Mount,
+        Name = metadata.Name ?? string.Empty,
+        Description = metadata.Description ?? string.Empty,
+        Genre = metadata.Genre ?? string.Empty,
+        Url = metadata.Url ?? string.Empty,
+        Public = metadata.Public,
+        Bitrate = metadata.Bitrate,
+        SampleRate = metadata.SampleRate,
+        Channels = metadata.Channels,
+        ContentType = metadata.ContentType,
+        Started = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        SessionId = metadata.SessionId.ToString("N"),
+        IngestId = ingestId,
+    };
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(2);
+
+    [LoggerMessage(1100, LogLevel.Warning, "Directory did not answer ({What}) for {Mount}: {Reason}; continuing locally")]
+    private static partial void DirectoryUnavailable(ILogger logger, string what, string mount, string reason);
+
+    [LoggerMessage(1101, LogLevel.Information, "Source refused on {Mount}: the mount is live on ingest {Holder}")]
+    private static partial void MountTaken(ILogger logger, string mount, string holder);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Lease on {Mount} lost: {Reason}; ending this source")]
+    private static partial void LeaseLost(ILogger logger, string mount, string reason);
+}

@@ -1,0 +1,62 @@
+using Broadcast.Directory.V1;
+
+namespace Broadcast.Ingest.Leases;
+
+/// <summary>
+/// A source's hold on its mount: renewed every third of its TTL while the source streams, released (compare-and-
+/// delete) when it ends. A renewal the directory cannot answer changes nothing (the source streams on); one that
+/// finds the mount held by another source, possible only after the directory lost its data, ends this source.
+/// </summary>
+internal sealed class SourceLease : IAsyncDisposable
+{
+    private readonly SourceDirectory _directory;
+    private readonly StationInfo _station;
+    private readonly string _owner;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _renewing;
+    private bool _held;
+
+    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Action lost, bool held)
+    {
+        _directory = directory;
+        _station = station;
+        _owner = owner;
+        _held = held;
+        _renewing = directory.HasClient ? RenewAsync(lost, _stop.Token) : Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _renewing.ConfigureAwait(false);
+        _stop.Dispose();
+        if (_directory.HasClient)
+        {
+            await _directory.ReleaseAsync(_station, _owner).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RenewAsync(Action lost, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_directory.RenewEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                var held = await _directory.RenewAsync(_station, _owner, stop).ConfigureAwait(false);
+                if (held == false)
+                {
+                    _directory.LogLost(_station.Mount, _held ? "another source took the mount" : "another source holds the mount");
+                    lost();
+                    return;
+                }
+
+                _held |= held == true;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the source ended
+        }
+    }
+}
