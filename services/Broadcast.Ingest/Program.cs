@@ -43,4 +43,6 @@ app.MapGet("/admin/!POKE", (HttpResponse response) =>
     return Results.NoContent();
 });
 
+app.MapGet("/admin/metadata", MetadataEndpoint.HandleAsync);
+
 app.Run();

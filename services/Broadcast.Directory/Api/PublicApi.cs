@@ -15,6 +15,9 @@ namespace Broadcast.Directory.Api;
 /// </summary>
 internal static class PublicApi
 {
+    /// <summary>Relaxed escaping: "+0200" as Icecast writes it, not "\u002B0200" (the body is JSON, never embedded in HTML).</summary>
+    internal static readonly JsonWriterOptions IcestatsWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly DateTimeOffset ServerStart = DateTimeOffset.Now;
 
     public static void MapPublicApi(this IEndpointRouteBuilder app)
@@ -65,9 +68,9 @@ internal static class PublicApi
             response.ContentType = "application/json; charset=utf-8";
             response.Headers.AccessControlAllowOrigin = "*";
             response.Headers.CacheControl = "no-cache";
-            // Relaxed escaping: "+0200" as Icecast writes it, not "\u002B0200" (the body is JSON, never embedded in HTML).
-            await using var json = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            WriteIcestats(json, state, context.Request, options.Value);
+            await using var json = new Utf8JsonWriter(response.Body, IcestatsWriterOptions);
+            var request = context.Request;
+            WriteIcestats(json, state.Current.Stations, state.PeakListeners, request.Host.Host, BaseUrl(request, options.Value), options.Value);
             await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         });
     }
@@ -76,14 +79,13 @@ internal static class PublicApi
     /// Icecast 2.4's <c>status-json.xsl</c> (research/features.md §2.2): <c>source</c> is an object for one mount, an
     /// array for several, absent for none; numbers are JSON numbers; each source ends with <c>"dummy":null</c>.
     /// </summary>
-    internal static void WriteIcestats(Utf8JsonWriter json, DirectoryState state, HttpRequest request, DirectoryOptions options)
+    internal static void WriteIcestats(Utf8JsonWriter json, IEnumerable<StationInfo> live, Func<StationInfo, long> peak, string host, string baseUrl, DirectoryOptions options)
     {
-        var stations = state.Current.Stations.OrderBy(s => s.Mount, StringComparer.Ordinal).ToList();
-        var baseUrl = BaseUrl(request, options);
+        var stations = live.OrderBy(s => s.Mount, StringComparer.Ordinal).ToList();
         json.WriteStartObject();
         json.WriteStartObject("icestats");
         json.WriteString("admin", options.Admin);
-        json.WriteString("host", request.Host.Host);
+        json.WriteString("host", host);
         json.WriteString("location", options.Location);
         json.WriteString("server_id", "Broadcast");
         json.WriteString("server_start", Rfc822(ServerStart));
@@ -91,14 +93,14 @@ internal static class PublicApi
         if (stations.Count == 1)
         {
             json.WritePropertyName("source");
-            WriteSource(json, stations[0], state.PeakListeners(stations[0]), baseUrl);
+            WriteSource(json, stations[0], peak(stations[0]), baseUrl);
         }
         else if (stations.Count > 1)
         {
             json.WriteStartArray("source");
             foreach (var station in stations)
             {
-                WriteSource(json, station, state.PeakListeners(station), baseUrl);
+                WriteSource(json, station, peak(station), baseUrl);
             }
 
             json.WriteEndArray();

@@ -42,14 +42,14 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
     /// otherwise a lease that renews itself until disposed (then released) and calls <paramref name="lost"/> if the
     /// directory ever reports the mount held by someone else.
     /// </summary>
-    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Action lost, CancellationToken cancellationToken)
+    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Func<string?> nowPlaying, Action lost, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var station = Describe(metadata, settings.IngestId);
         var owner = settings.IngestId + "/" + metadata.SessionId.ToString("N");
         if (client is null)
         {
-            return new SourceLease(this, station, owner, lost, held: true);
+            return new SourceLease(this, station, owner, nowPlaying, lost, held: true);
         }
 
         try
@@ -61,21 +61,21 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
                 return null;
             }
 
-            return new SourceLease(this, station, owner, lost, held: true);
+            return new SourceLease(this, station, owner, nowPlaying, lost, held: true);
         }
         catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
         {
             DirectoryUnavailable(logger, "lease", metadata.Mount, exception.Status.Detail);
-            return new SourceLease(this, station, owner, lost, held: false);
+            return new SourceLease(this, station, owner, nowPlaying, lost, held: false);
         }
     }
 
     /// <summary>One renewal: true held, false someone else holds it, null no answer.</summary>
-    internal async Task<bool?> RenewAsync(StationInfo station, string owner, CancellationToken cancellationToken)
+    internal async Task<bool?> RenewAsync(StationInfo station, string owner, string? nowPlaying, CancellationToken cancellationToken)
     {
         try
         {
-            var request = new RenewLeaseRequest { Mount = station.Mount, Owner = owner, Station = station, TtlMilliseconds = options.Value.LeaseTtlMilliseconds };
+            var request = new RenewLeaseRequest { Mount = station.Mount, Owner = owner, Station = station, TtlMilliseconds = options.Value.LeaseTtlMilliseconds, NowPlaying = nowPlaying ?? string.Empty };
             var reply = await client!.RenewLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
             return reply.Held;
         }
@@ -123,12 +123,12 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(2);
 
-    [LoggerMessage(1100, LogLevel.Warning, "Directory did not answer ({What}) for {Mount}: {Reason}; continuing locally")]
+    [LoggerMessage(1110, LogLevel.Warning, "Directory did not answer ({What}) for {Mount}: {Reason}; continuing locally")]
     private static partial void DirectoryUnavailable(ILogger logger, string what, string mount, string reason);
 
-    [LoggerMessage(1101, LogLevel.Information, "Source refused on {Mount}: the mount is live on ingest {Holder}")]
+    [LoggerMessage(1111, LogLevel.Information, "Source refused on {Mount}: the mount is live on ingest {Holder}")]
     private static partial void MountTaken(ILogger logger, string mount, string holder);
 
-    [LoggerMessage(1102, LogLevel.Warning, "Lease on {Mount} lost: {Reason}; ending this source")]
+    [LoggerMessage(1112, LogLevel.Warning, "Lease on {Mount} lost: {Reason}; ending this source")]
     private static partial void LeaseLost(ILogger logger, string mount, string reason);
 }

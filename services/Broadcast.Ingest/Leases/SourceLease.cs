@@ -3,7 +3,8 @@ using Broadcast.Directory.V1;
 namespace Broadcast.Ingest.Leases;
 
 /// <summary>
-/// A source's hold on its mount: renewed every third of its TTL while the source streams, released (compare-and-
+/// A source's hold on its mount: renewed every third of its TTL while the source streams (each renewal carries the
+/// current title), released (compare-and-
 /// delete) when it ends. A renewal the directory cannot answer changes nothing (the source streams on); one that
 /// finds the mount held by another source, possible only after the directory lost its data, ends this source.
 /// </summary>
@@ -14,10 +15,12 @@ internal sealed class SourceLease : IAsyncDisposable
     private readonly string _owner;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewing;
+    private readonly Func<string?> _nowPlaying;
     private bool _held;
 
-    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Action lost, bool held)
+    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Func<string?> nowPlaying, Action lost, bool held)
     {
+        _nowPlaying = nowPlaying;
         _directory = directory;
         _station = station;
         _owner = owner;
@@ -43,7 +46,7 @@ internal sealed class SourceLease : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                var held = await _directory.RenewAsync(_station, _owner, stop).ConfigureAwait(false);
+                var held = await _directory.RenewAsync(_station, _owner, _nowPlaying(), stop).ConfigureAwait(false);
                 if (held == false)
                 {
                     _directory.LogLost(_station.Mount, _held ? "another source took the mount" : "another source holds the mount");

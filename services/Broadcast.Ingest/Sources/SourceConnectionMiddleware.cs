@@ -85,7 +85,7 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
-        var lease = await directory.AcquireAsync(metadata, () => connection.Abort(new ConnectionAbortedException("mount taken by another source")), connection.ConnectionClosed).ConfigureAwait(false);
+        var lease = await directory.AcquireAsync(metadata, () => session.NowPlaying, () => connection.Abort(new ConnectionAbortedException("mount taken by another source")), connection.ConnectionClosed).ConfigureAwait(false);
         if (lease is null)
         {
             registry.Remove(session);

@@ -17,6 +17,7 @@ internal sealed class SourceSession : IDisposable
     private readonly StationRingBuffer _recent;
     private readonly OggHeaderCapture? _oggHeaders;
     private readonly Lock _headersLock = new();
+    private string? _nowPlaying;
 
     public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes)
     {
@@ -40,6 +41,13 @@ internal sealed class SourceSession : IDisposable
     public long SkippedBytes => _framer.SkippedBytes;
 
     public ChunkPublisher Publisher => _publisher;
+
+    /// <summary>The current title, from <c>/admin/metadata</c>; null until the encoder sends one.</summary>
+    public string? NowPlaying
+    {
+        get => Volatile.Read(ref _nowPlaying);
+        set => Volatile.Write(ref _nowPlaying, value);
+    }
 
     /// <summary>Frees the recent-audio ring (managed: burst replies may still read it, so it must not be unmapped).</summary>
     public void Dispose() => _recent.Dispose();
