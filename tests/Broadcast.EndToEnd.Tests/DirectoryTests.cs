@@ -99,7 +99,7 @@ public sealed class DirectoryTests
     }
 
     [Fact]
-    public async Task ProvisionedStation_OwnPasswordStreams_WrongOneIs401_AndRedisHoldsOnlyAHash()
+    public async Task ProvisionedStation_OwnPasswordStreamsAndSetsTheTitle_WrongOneIs401_AndRedisHoldsOnlyAHash()
     {
         var ct = TestContext.Current.CancellationToken;
         const string Password = "Pr0visioned-s3cret";
@@ -128,6 +128,27 @@ public sealed class DirectoryTests
 
         await using var source = SourceClient.StartFfmpeg(ingest, "/prov.mp3", "mp3", seconds: 60, Password);
         await Listener.WaitLiveAsync(http, new Uri(cluster.Gateway, "/prov.mp3"), Timeout, cluster.Logs + source.Output);
+
+        // What butt and liquidsoap send for a title change, with the mount's own credentials.
+        var metadata = new Uri(ingest, "/admin/metadata?mount=%2Fprov.mp3&mode=updinfo&song=Miles%20Davis%20-%20So%20What");
+        using (var update = new HttpRequestMessage(HttpMethod.Get, metadata))
+        {
+            update.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", "wrong"));
+            using var refused = await http.SendAsync(update, ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var update = new HttpRequestMessage(HttpMethod.Get, metadata))
+        {
+            update.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", Password));
+            using var accepted = await http.SendAsync(update, ct);
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            Assert.Contains("<return>1</return>", await accepted.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+
+        await WaitStationAsync(http, cluster, "prov.mp3", s => s.GetProperty("nowPlaying").GetString() == "Miles Davis - So What", cluster.Logs);
+        var title = await WaitSourcesAsync(http, new Uri(cluster.Gateway, "/status-json.xsl"), 1, s => s.TryGetProperty("title", out _), cluster.Logs);
+        Assert.Equal("Miles Davis - So What", title.GetProperty("title").GetString());
 
         var keys = (await cluster.RedisCliAsync(["--scan"], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Contains("broadcast:provisioned:/prov.mp3", keys);
