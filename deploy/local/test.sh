@@ -32,6 +32,13 @@ fi
 
 dotnet test --solution Broadcast.sln -c Release --no-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ] && ! grep -q '^  total:' "$log"; then
+  # The runner itself died before reporting any count (seen once: "Handle is not initialized" from the test
+  # platform). That is not a test result: run once more, and report whatever that run reports.
+  echo "test.sh: the test runner ended without a summary (exit $status); running the tests once more"
+  dotnet test --solution Broadcast.sln -c Release --no-build 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+fi
 passed=$(awk '/^  succeeded:/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^  failed:/ {f += $2} END {print f + 0}' "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

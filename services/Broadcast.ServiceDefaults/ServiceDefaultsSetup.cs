@@ -16,6 +16,7 @@ public static class ServiceDefaultsSetup
     public const string LivenessPath = "/healthz/live";
     public const string ReadinessPath = "/healthz/ready";
     public const string ReadyTag = "ready";
+    public const string MemoryPath = "/healthz/memory";
 
     /// <summary>Health checks, and the memory discipline: Kestrel's pool per <see cref="MemoryOptions.KestrelPool"/> and the memory governor.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
@@ -50,7 +51,7 @@ public static class ServiceDefaultsSetup
 
     /// <summary>
     /// Counts requests in flight for the memory governor, then maps liveness (answers while the process runs) and
-    /// readiness (runs the checks tagged <see cref="ReadyTag"/>).
+    /// readiness (runs the checks tagged <see cref="ReadyTag"/>), and <see cref="MemoryPath"/> (a <see cref="MemoryReport"/>).
     /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
@@ -70,6 +71,7 @@ public static class ServiceDefaultsSetup
 
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapGet(MemoryPath, () => Results.Json(MemoryReport.Now(), MemoryReportJsonContext.Default.MemoryReport));
         return app;
     }
 

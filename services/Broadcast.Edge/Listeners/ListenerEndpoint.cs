@@ -141,9 +141,10 @@ internal static class ListenerEndpoint
         var aborted = context.RequestAborted;
         long sent = 0;
         var waiter = new ListenerWaiter();
+        var signal = feed.NextSignal();
         while (!aborted.IsCancellationRequested)
         {
-            var seen = feed.Signal.Version;
+            var seen = signal.Version;
             var (status, copied) = CopyAvailable(writer, feed.Ring, cursor);
             if (copied > 0)
             {
@@ -173,8 +174,8 @@ internal static class ListenerEndpoint
             }
             else
             {
-                // One shared wake-up per tick for all of the station's listeners; disconnects are noticed at the next write.
-                await feed.Signal.WaitAsync(waiter, seen).ConfigureAwait(false);
+                // One shared wake-up per turn for the listener's wake group; disconnects are noticed at the next write.
+                await signal.WaitAsync(waiter, seen).ConfigureAwait(false);
             }
         }
 

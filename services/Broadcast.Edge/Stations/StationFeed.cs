@@ -18,8 +18,11 @@ internal sealed class StationFeed : IAsyncDisposable
     private byte[] _oggHeaders;
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
+    private readonly DataSignal[] _signals;
+    private readonly long[] _wokenEnd;
     private ITimer? _wakeTimer;
-    private long _wokenEnd;
+    private int _nextTick;
+    private int _nextListener;
     private int _stopped;
     private int _disposalClaimed;
 
@@ -30,6 +33,8 @@ internal sealed class StationFeed : IAsyncDisposable
         Ring = ring;
         _oggHeaders = oggHeaders;
         _chainAudioStart = ring.Start;
+        _signals = [.. Enumerable.Range(0, WakeGroups).Select(_ => new DataSignal())];
+        _wokenEnd = new long[WakeGroups];
         _subscription = subscription;
         _logger = logger;
     }
@@ -40,7 +45,15 @@ internal sealed class StationFeed : IAsyncDisposable
 
     public StationRingBuffer Ring { get; }
 
-    public DataSignal Signal { get; } = new();
+    /// <summary>
+    /// Wake groups: listeners are spread over them round-robin and the wake timer serves one group per tick, so a
+    /// station's listeners are woken in turns across the interval instead of all at once. All at once, every
+    /// listener's write (and on the gateway every proxied copy's 64 KiB buffer) was in flight at the same moment.
+    /// </summary>
+    public const int WakeGroups = 10;
+
+    /// <summary>The wake group of the next listener to join.</summary>
+    public DataSignal NextSignal() => _signals[(int)((uint)Interlocked.Increment(ref _nextListener) % WakeGroups)];
 
     /// <summary>True once the source ended (or restarted as a new session): listeners finish what is buffered and close.</summary>
     public bool Ended { get; private set; }
@@ -53,16 +66,18 @@ internal sealed class StationFeed : IAsyncDisposable
     public long GapBytes { get; private set; }
 
     /// <summary>
-    /// Starts the pump. With a <paramref name="wakeInterval"/> above zero, listeners are woken by one station timer at
-    /// that interval (when new bytes arrived) instead of once per chunk: each wake-up then carries several chunks in
-    /// one write, so a listener costs a few socket writes a second instead of ten, on the edge and on every hop after it.
+    /// Starts the pump. With a <paramref name="wakeInterval"/> above zero, each listener is woken once per interval
+    /// (when new bytes arrived) instead of once per chunk: each wake-up then carries several chunks in one write, so a
+    /// listener costs a few socket writes a second instead of ten, on the edge and on every hop after it. One station
+    /// timer ticks <see cref="WakeGroups"/> times per interval and wakes one group per tick.
     /// </summary>
     public void Start(Action<StationFeed> ended, TimeProvider time, TimeSpan wakeInterval)
     {
-        _wokenEnd = Ring.End;
+        Array.Fill(_wokenEnd, Ring.End);
         if (wakeInterval > TimeSpan.Zero)
         {
-            _wakeTimer = time.CreateTimer(static state => ((StationFeed)state!).WakeIfNewBytes(), this, wakeInterval, wakeInterval);
+            var tick = wakeInterval / WakeGroups;
+            _wakeTimer = time.CreateTimer(static state => ((StationFeed)state!).WakeNextGroup(), this, tick, tick);
         }
 
         _pump = PumpAsync(ended, _stop.Token);
@@ -115,7 +130,7 @@ internal sealed class StationFeed : IAsyncDisposable
         }
 
         Ended = true;
-        Signal.Pulse();
+        PulseAll();
     }
 
     /// <summary>Stops the pump and frees the ring. Only when no listener can read it any more.</summary>
@@ -140,7 +155,7 @@ internal sealed class StationFeed : IAsyncDisposable
         // The source ended, or the subscription did (it should not while we run): either way no more chunks come,
         // so listeners drain the ring and close, and the registry stops handing this feed out.
         Ended = true;
-        Signal.Pulse();
+        PulseAll();
         ended(this);
         await _subscription.UnsubscribeAsync().ConfigureAwait(false);
     }
@@ -189,19 +204,28 @@ internal sealed class StationFeed : IAsyncDisposable
 
         if (_wakeTimer is null)
         {
-            Signal.Pulse();
+            PulseAll();
         }
 
         return true;
     }
 
-    /// <summary>The wake timer's tick: one pulse for everything appended since the last one, none when nothing was.</summary>
-    private void WakeIfNewBytes()
+    private void PulseAll()
     {
-        var end = Ring.End;
-        if (end != Interlocked.Exchange(ref _wokenEnd, end))
+        foreach (var signal in _signals)
         {
-            Signal.Pulse();
+            signal.Pulse();
+        }
+    }
+
+    /// <summary>The wake timer's tick: one group woken for everything appended since its last turn, none when nothing was.</summary>
+    private void WakeNextGroup()
+    {
+        var group = (int)((uint)Interlocked.Increment(ref _nextTick) % WakeGroups);
+        var end = Ring.End;
+        if (end != Interlocked.Exchange(ref _wokenEnd[group], end))
+        {
+            _signals[group].Pulse();
         }
     }
 
