@@ -25,6 +25,9 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxListenersPerEdge { get; set; } = 5000;
 
+    /// <summary>Who copies listener streams from the edges: YARP (default) or <see cref="Routing.ListenerProxy"/> (Direct).</summary>
+    public ListenerProxyMode ListenerProxy { get; set; } = ListenerProxyMode.Direct;
+
     /// <summary>Seconds a proxied stream may be silent before YARP ends it; the edge writes a few times a second.</summary>
     [Range(5, 3600)]
     public int ActivityTimeoutSeconds { get; set; } = 30;
@@ -36,4 +39,14 @@ internal sealed class GatewayOptions : IValidatableObject
             yield return new ValidationResult("Gateway needs Gateway:DirectoryUrl (edges from the directory) or a static Gateway:Edges list", [nameof(Edges), nameof(DirectoryUrl)]);
         }
     }
+}
+
+/// <summary>Who copies listener streams from the edges.</summary>
+internal enum ListenerProxyMode
+{
+    /// <summary>YARP's forwarder (a 64 KiB copy buffer per read).</summary>
+    Yarp,
+
+    /// <summary><see cref="Routing.ListenerProxy"/>: zero-byte reads, straight into Kestrel's pipe.</summary>
+    Direct,
 }

@@ -14,6 +14,7 @@ builder.Services.AddOptions<GatewayOptions>()
     .ValidateOnStart();
 builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
+builder.Services.AddSingleton<ListenerProxy>();
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);
@@ -30,4 +31,9 @@ builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
 var app = builder.Build();
 app.MapServiceDefaults();
 app.MapReverseProxy();
+if (gateway.ListenerProxy == ListenerProxyMode.Direct)
+{
+    var listeners = app.Services.GetRequiredService<ListenerProxy>();
+    app.MapMethods("/{mount}", ["GET", "HEAD"], listeners.HandleAsync);
+}
 app.Run();

@@ -15,15 +15,18 @@ internal static class EdgeProxyConfig
 
     public static (RouteConfig[] Routes, ClusterConfig[] Clusters) Build(GatewayOptions options, IEnumerable<EdgeDestination> edges)
     {
-        var routes = new List<RouteConfig>
+        // In Direct mode the edges cluster has no route: ListenerProxy serves /{mount} and uses the cluster's
+        // health-checked destinations.
+        var routes = new List<RouteConfig>();
+        if (options.ListenerProxy == ListenerProxyMode.Yarp)
         {
-            new()
+            routes.Add(new RouteConfig
             {
                 RouteId = "listeners",
                 ClusterId = ClusterId,
                 Match = new RouteMatch { Path = "/{mount}", Methods = ["GET", "HEAD"] },
-            },
-        };
+            });
+        }
         var clusters = new List<ClusterConfig>
         {
             new()

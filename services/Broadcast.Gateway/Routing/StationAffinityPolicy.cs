@@ -34,7 +34,7 @@ internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOption
                 (best, bestScore) = (destination, score);
             }
 
-            if (Math.Max(destination.ConcurrentRequestCount, loads.Reported(destination.DestinationId)) < limit && (bestUnderLimit is null || score > bestUnderLimitScore))
+            if (Math.Max(destination.ConcurrentRequestCount + loads.Local(destination.DestinationId), loads.Reported(destination.DestinationId)) < limit && (bestUnderLimit is null || score > bestUnderLimitScore))
             {
                 (bestUnderLimit, bestUnderLimitScore) = (destination, score);
             }

@@ -1,0 +1,174 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace Broadcast.Gateway.Routing;
+
+/// <summary>
+/// <c>GET</c>/<c>HEAD /{mount}</c> straight to the chosen edge (<see cref="GatewayOptions.ListenerProxy"/> = Direct):
+/// the edge's body is read, after a zero-byte read that waits for data without holding a buffer, directly into
+/// Kestrel's pipe. YARP's copier instead rents a 64 KiB array for every read, and with thousands of listeners most
+/// of those rents allocate. The edge is picked exactly as for YARP: its health-checked destinations, the
+/// <see cref="StationAffinityPolicy"/>.
+/// </summary>
+internal sealed class ListenerProxy(
+    IProxyStateLookup proxyState,
+    IEnumerable<ILoadBalancingPolicy> policies,
+    EdgeLoads loads,
+    IOptions<GatewayOptions> options) : IDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
+    };
+
+    private static readonly string[] ForwardedRequestHeaders = ["User-Agent", "Icy-MetaData", "Accept", "Referer"];
+
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromSeconds(15), // YARP's default: a busy edge accepts slowly, not never
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    });
+
+    private readonly ILoadBalancingPolicy _policy = policies.Single(p => p.Name == StationAffinityPolicy.PolicyName);
+
+    public void Dispose() => _client.Dispose();
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var response = context.Response;
+        if (!proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster) || cluster.DestinationsState.AvailableDestinations.Count == 0)
+        {
+            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+            return;
+        }
+
+        var destination = _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations);
+        if (destination is null)
+        {
+            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+            return;
+        }
+
+        var edgeId = destination.DestinationId;
+        loads.Enter(edgeId);
+        try
+        {
+            await ForwardAsync(context, new Uri(destination.Model.Config.Address), context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            loads.Leave(edgeId);
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, Uri edge, CancellationToken aborted)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(edge, request.Path.Value + request.QueryString.Value))
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            if (request.Headers.TryGetValue(name, out var value))
+            {
+                upstream.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
+            }
+        }
+
+        upstream.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
+        upstream.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+        upstream.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+
+        HttpResponseMessage reply;
+        try
+        {
+            reply = await _client.SendAsync(upstream, aborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            await PlainAsync(response, StatusCodes.Status502BadGateway, "the edge did not answer").ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the edge did not accept the connection in time").ConfigureAwait(false);
+            return;
+        }
+
+        using (reply)
+        {
+            response.StatusCode = (int)reply.StatusCode;
+            CopyHeaders(reply.Headers, response.Headers);
+            CopyHeaders(reply.Content.Headers, response.Headers);
+            if (HttpMethods.IsHead(request.Method))
+            {
+                return;
+            }
+
+            var body = await reply.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
+            await CopyBodyAsync(body, response.BodyWriter, TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds), aborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Edge body into Kestrel's pipe: wait for data holding no buffer, then read straight into a pipe block.</summary>
+    private static async Task CopyBodyAsync(Stream body, PipeWriter writer, TimeSpan activityTimeout, CancellationToken aborted)
+    {
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        try
+        {
+            while (true)
+            {
+                silence.CancelAfter(activityTimeout);
+                await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
+                var read = await body.ReadAsync(writer.GetMemory(), silence.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                writer.Advance(read);
+                var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the listener left, or the edge went silent for the activity timeout
+        }
+        catch (Exception exception) when (exception is IOException or HttpRequestException)
+        {
+            // the edge went away mid-stream: the listener's response ends; a player reconnects (and may resume)
+        }
+    }
+
+    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders from, IHeaderDictionary to)
+    {
+        foreach (var (name, values) in from)
+        {
+            if (!HopByHop.Contains(name))
+            {
+                to[name] = values.ToArray();
+            }
+        }
+    }
+
+    private static Task PlainAsync(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message + "\n");
+    }
+}
