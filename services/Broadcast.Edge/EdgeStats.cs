@@ -4,4 +4,4 @@ namespace Broadcast.Edge;
 /// What <c>GET /stats</c> reports: active stations, the ring bytes allocated (and of those, mmap-ed), requests in flight
 /// (listeners), resident memory, the memory governor's collections so far, and the memory pool factory Kestrel resolves.
 /// </summary>
-internal sealed record EdgeStats(int ActiveStations, long BufferBytes, long MappedBytes, long Requests, long ResidentBytes, long GovernorCollections, string KestrelPoolFactory, long KestrelPooledBytes);
+internal sealed record EdgeStats(int ActiveStations, long BufferBytes, long MappedBytes, long Requests, long ResidentBytes, long GovernorCollections, string KestrelPoolFactory);

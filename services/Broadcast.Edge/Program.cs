@@ -23,7 +23,6 @@ if (!string.IsNullOrEmpty(directoryUrl))
     builder.Services.AddHostedService<DirectoryReporter>();
 }
 
-
 // A slow listener pins at most this much in Kestrel: 16 KiB ≈ 1 s of 128 kbit/s audio. The default 64 KiB cost
 // about 66 KiB per stalled listener (research/dotnet.md §1.3–1.4).
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
@@ -37,7 +36,7 @@ EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => reg
 var inFlight = app.Services.GetRequiredService<InFlightRequests>();
 var pool = app.Services.GetService<IMemoryPoolFactory<byte>>()?.GetType().Name ?? "none";
 app.MapGet("/stats", () => Results.Json(
-    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool, GovernedBlockPool.PooledBytes),
+    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool),
     EdgeStatsJsonContext.Default.EdgeStats));
 app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
 

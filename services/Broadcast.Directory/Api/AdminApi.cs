@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Broadcast.Directory.Store;
-using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
 
 namespace Broadcast.Directory.Api;
@@ -43,9 +42,9 @@ internal static class AdminApi
 
         admin.MapGet("/stations/{**mount}", async (string mount, DirectoryStore store) =>
         {
-            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            if (!ApiError.TryMount(mount, out var name, out var problem))
             {
-                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+                return problem;
             }
 
             var station = await store.GetProvisionedAsync(name.Mount).ConfigureAwait(false);
@@ -54,9 +53,9 @@ internal static class AdminApi
 
         admin.MapPut("/stations/{**mount}", async (string mount, HttpRequest request, DirectoryStore store, TimeProvider time) =>
         {
-            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            if (!ApiError.TryMount(mount, out var name, out var problem))
             {
-                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+                return problem;
             }
 
             ProvisionRequest? body;
@@ -69,9 +68,14 @@ internal static class AdminApi
                 return Error(StatusCodes.Status400BadRequest, "body must be JSON: {\"password\":\"…\",\"name\":\"…\",…}");
             }
 
-            if (body is null || Invalid(body) is { } problem)
+            if (body is null)
             {
-                return Error(StatusCodes.Status400BadRequest, body is null ? "body is required" : Invalid(body)!);
+                return Error(StatusCodes.Status400BadRequest, "body is required");
+            }
+
+            if (Invalid(body) is { } invalid)
+            {
+                return Error(StatusCodes.Status400BadRequest, invalid);
             }
 
             var existing = await store.GetProvisionedAsync(name.Mount).ConfigureAwait(false);
@@ -97,9 +101,9 @@ internal static class AdminApi
 
         admin.MapDelete("/stations/{**mount}", async (string mount, DirectoryStore store) =>
         {
-            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            if (!ApiError.TryMount(mount, out var name, out var problem))
             {
-                return Error(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+                return problem;
             }
 
             return await store.DeleteProvisionedAsync(name.Mount).ConfigureAwait(false)
@@ -134,5 +138,5 @@ internal static class AdminApi
 
     private static ProvisionedView View(ProvisionedStation s) => new(s.Mount, s.Name, s.Description, s.Genre, s.Url, s.Public, s.Updated);
 
-    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
+    private static IResult Error(int status, string message) => ApiError.Result(status, message);
 }

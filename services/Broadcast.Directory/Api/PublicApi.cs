@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Broadcast.Directory.V1;
 using Broadcast.Directory.Watching;
-using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
 
 namespace Broadcast.Directory.Api;
@@ -36,9 +35,9 @@ internal static class PublicApi
 
         app.MapGet("/api/stations/{**mount}", (string mount, HttpContext context, DirectoryState state, IOptions<DirectoryOptions> options) =>
         {
-            if (!StationName.TryParse("/" + mount, out var name, out var error))
+            if (!ApiError.TryMount(mount, out var name, out var problem))
             {
-                return Results.Json(new ApiError("not a mount: " + MountErrorText.Describe(error)), ApiJsonContext.Default.ApiError, statusCode: StatusCodes.Status400BadRequest);
+                return problem;
             }
 
             if (!state.Available)
@@ -48,7 +47,7 @@ internal static class PublicApi
 
             var station = state.Current.Stations.FirstOrDefault(s => s.Mount == name.Mount);
             return station is null
-                ? Results.Json(new ApiError($"station {name.Mount} is not live"), ApiJsonContext.Default.ApiError, statusCode: StatusCodes.Status404NotFound)
+                ? ApiError.Result(StatusCodes.Status404NotFound, $"station {name.Mount} is not live")
                 : Results.Json(StationView.From(station, state.PeakListeners(station), BaseUrl(context.Request, options.Value)), ApiJsonContext.Default.StationView);
         });
 
@@ -207,5 +206,5 @@ internal static class PublicApi
         values.Count > 0 && !string.IsNullOrWhiteSpace(values[0]) ? values[0]!.Split(',')[0].Trim() : null;
 
     internal static IResult Unavailable() =>
-        Results.Json(new ApiError("directory unavailable: Redis is unreachable; streaming continues"), ApiJsonContext.Default.ApiError, statusCode: StatusCodes.Status503ServiceUnavailable);
+        ApiError.Result(StatusCodes.Status503ServiceUnavailable, "directory unavailable: Redis is unreachable; streaming continues");
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Diagnostics.CodeAnalysis;
 using Broadcast.Directory.V1;
+using Broadcast.Shared.Stations;
 
 namespace Broadcast.Directory.Api;
 
@@ -51,7 +53,20 @@ internal sealed record ProvisionRequest(string? Password, string? Name, string? 
 /// <summary>A live edge as <c>/api/edges</c> shows it.</summary>
 internal sealed record EdgeView(string Id, string Address, long Listeners, bool Draining);
 
-internal sealed record ApiError(string Error);
+/// <summary>The body of every error the directory's HTTP APIs answer.</summary>
+internal sealed record ApiError(string Error)
+{
+    public static IResult Result(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
+
+    /// <summary>A route's <c>{**mount}</c> as a station, or the 400 to answer for it.</summary>
+    public static bool TryMount(string route, [NotNullWhen(true)] out StationName? station, [NotNullWhen(false)] out IResult? problem)
+    {
+        problem = StationName.TryParse("/" + route, out station, out var error)
+            ? null
+            : Result(StatusCodes.Status400BadRequest, "not a mount: " + MountErrorText.Describe(error));
+        return problem is null;
+    }
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(StationView))]

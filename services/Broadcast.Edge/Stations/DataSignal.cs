@@ -1,10 +1,11 @@
 namespace Broadcast.Edge.Stations;
 
 /// <summary>
-/// Wakes a station's waiting listeners when new bytes landed (at each chunk, or at each tick of the station's wake
-/// timer): one pass over the listeners that caught up, instead of a timer or a queue per listener. Nothing is allocated per chunk: each listener owns one reusable
-/// <see cref="ListenerWaiter"/>, and the two waiting lists are swapped, never replaced (they keep the capacity of the
-/// station's busiest moment until the feed is released).
+/// Wakes one wake group of a station's listeners when new bytes landed (at each chunk, or at the group's turn on the
+/// station's wake timer): one pass over the listeners that caught up, instead of a timer or a queue per listener.
+/// Nothing is allocated per wake-up: each listener owns one reusable <see cref="ListenerWaiter"/>, and the two
+/// waiting lists are swapped, never replaced (they keep the capacity of the group's busiest moment until the feed is
+/// released).
 /// </summary>
 /// <remarks>
 /// Read <see cref="Version"/> before checking the ring for data and pass it to <see cref="WaitAsync"/>: a pulse between

@@ -15,11 +15,11 @@ internal sealed class StationFeed : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly Lock _headersLock = new();
+    private readonly DataSignal[] _signals;
+    private readonly long[] _wokenEnd;
     private byte[] _oggHeaders;
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
-    private readonly DataSignal[] _signals;
-    private readonly long[] _wokenEnd;
     private ITimer? _wakeTimer;
     private int _nextTick;
     private int _nextListener;

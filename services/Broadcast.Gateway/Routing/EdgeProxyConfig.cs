@@ -27,6 +27,7 @@ internal static class EdgeProxyConfig
                 Match = new RouteMatch { Path = "/{mount}", Methods = ["GET", "HEAD"] },
             });
         }
+
         var clusters = new List<ClusterConfig>
         {
             new()

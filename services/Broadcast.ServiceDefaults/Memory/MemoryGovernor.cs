@@ -13,8 +13,8 @@ namespace Broadcast.ServiceDefaults.Memory;
 /// never run another full collection, and freed large-object and pool memory stays committed until an aggressive one
 /// (research/dotnet.md §2.2–2.3). So when the services' load has fallen to <see cref="MemoryOptions.DropFraction"/>
 /// of its peak and stayed there for <see cref="MemoryOptions.QuietSeconds"/>, at most every
-/// <see cref="MemoryOptions.MinIntervalSeconds"/>, this empties the <see cref="GovernedBlockPool"/>s, runs a blocking, compacting, aggressive GC and asks glibc to
-/// return free heap pages (<c>malloc_trim</c>).
+/// <see cref="MemoryOptions.MinIntervalSeconds"/>, this empties the <see cref="GovernedBlockPool"/>s, runs a
+/// blocking, compacting, aggressive GC and asks glibc to return free heap pages (<c>malloc_trim</c>).
 /// </summary>
 internal sealed partial class MemoryGovernor(
     IEnumerable<ILoadGauge> gauges,

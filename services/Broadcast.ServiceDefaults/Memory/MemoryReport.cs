@@ -22,6 +22,7 @@ public sealed record MemoryReport(
     public static MemoryReport Now()
     {
         var gc = GC.GetGCMemoryInfo();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
         return new MemoryReport(
             ProcessMemory.ResidentBytes(),
             gc.HeapSizeBytes,
@@ -30,7 +31,7 @@ public sealed record MemoryReport(
             gc.TotalAvailableMemoryBytes,
             System.Runtime.GCSettings.IsServerGC,
             GovernedBlockPool.PooledBytes,
-            System.Diagnostics.Process.GetCurrentProcess().Threads.Count,
+            process.Threads.Count,
             ProcessMemory.GovernorCollections);
     }
 }
