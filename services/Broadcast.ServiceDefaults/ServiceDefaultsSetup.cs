@@ -38,7 +38,7 @@ public static class ServiceDefaultsSetup
         }
         else if (memory.KestrelPool == KestrelPool.Governed)
         {
-            builder.Services.AddSingleton<IMemoryPoolFactory<byte>, GovernedMemoryPoolFactory>();
+            builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new GovernedMemoryPoolFactory(memory.KestrelBlockBytes));
         }
 
         // Refuse connections past what the open-file limit allows rather than let the runtime run out of descriptors.

@@ -20,7 +20,7 @@ public sealed class GovernedBlockPoolTests
         }
 
         Assert.Equal(allocated, GovernedBlockPool.AllocatedBytes);
-        Assert.Equal(200L * GovernedBlockPool.BlockSize, pool.Trim());
+        Assert.Equal(200L * pool.BlockSize, pool.Trim());
     }
 
     [Fact]
@@ -28,10 +28,10 @@ public sealed class GovernedBlockPoolTests
     {
         using var pool = new GovernedBlockPool();
         var inUse = pool.Rent(100);
-        var free = pool.Rent(GovernedBlockPool.BlockSize);
-        Assert.Equal(GovernedBlockPool.BlockSize, inUse.Memory.Length);
+        var free = pool.Rent(pool.BlockSize);
+        Assert.Equal(pool.BlockSize, inUse.Memory.Length);
         free.Dispose();
-        Assert.Equal(GovernedBlockPool.BlockSize, GovernedBlockPool.TrimAll());
+        Assert.Equal(pool.BlockSize, GovernedBlockPool.TrimAll());
 
         inUse.Dispose();
         var reused = pool.Rent();
@@ -40,12 +40,28 @@ public sealed class GovernedBlockPoolTests
     }
 
     [Fact]
+    public void Blocks_have_the_configured_size_and_rented_bytes_are_counted_until_returned()
+    {
+        using var pool = new GovernedBlockPool(16 * 1024);
+        var rentedBefore = GovernedBlockPool.RentedBytes;
+        var block = pool.Rent(4096); // what Kestrel asks for: a whole block comes back
+        Assert.Equal(16 * 1024, block.Memory.Length);
+        Assert.Equal(16 * 1024, pool.MaxBufferSize);
+        Assert.Equal(rentedBefore + (16 * 1024), GovernedBlockPool.RentedBytes);
+
+        block.Dispose();
+        Assert.Equal(rentedBefore, GovernedBlockPool.RentedBytes);
+        Assert.Equal(16 * 1024, pool.Trim());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GovernedBlockPool(100));
+    }
+
+    [Fact]
     public void Larger_requests_are_served_and_never_pooled()
     {
         using var pool = new GovernedBlockPool();
-        using (var big = pool.Rent(10_000))
+        using (var big = pool.Rent(pool.BlockSize + 1))
         {
-            Assert.True(big.Memory.Length >= 10_000);
+            Assert.True(big.Memory.Length > pool.BlockSize);
         }
 
         Assert.Equal(0, pool.Trim());

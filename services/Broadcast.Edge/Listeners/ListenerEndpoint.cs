@@ -16,9 +16,6 @@ namespace Broadcast.Edge.Listeners;
 /// </summary>
 internal static class ListenerEndpoint
 {
-    /// <summary>Largest read from the ring at a time: one Kestrel pool block.</summary>
-    private const int WriteSize = 4096;
-
     /// <summary>Most bytes copied per flush: Kestrel's write buffer limit on this edge (Program.cs), about 1 s of 128 kbit/s.</summary>
     private const int FlushBytes = 16 * 1024;
 
@@ -195,7 +192,7 @@ internal static class ListenerEndpoint
             // No size hint: with chunked encoding Kestrel adds its chunk framing to the hint, and a full block's
             // worth plus framing no longer fits one pool block, so every write fell back to a fresh array.
             var span = writer.GetSpan();
-            status = ring.TryRead(cursor + copied, span[..Math.Min(span.Length, WriteSize)], out var read);
+            status = ring.TryRead(cursor + copied, span[..Math.Min(span.Length, FlushBytes - copied)], out var read);
             if (status != RingReadStatus.Data)
             {
                 break;

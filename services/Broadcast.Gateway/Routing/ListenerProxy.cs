@@ -74,7 +74,9 @@ internal sealed class ListenerProxy(
         var response = context.Response;
         using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(edge, request.Path.Value + request.QueryString.Value))
         {
-            Version = HttpVersion.Version11,
+            // HTTP/1.0: the edge sends the endless body as is, delimited by the connection's close, instead of in
+            // chunks this side would parse only for Kestrel to chunk it again for the listener (issue #5 figures).
+            Version = HttpVersion.Version10,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         foreach (var name in ForwardedRequestHeaders)

@@ -5,8 +5,10 @@ using System.Runtime.InteropServices;
 namespace Broadcast.ServiceDefaults.Memory;
 
 /// <summary>
-/// Kestrel's buffer pool, emptied by the memory governor. Fixed 4 KiB blocks on the pinned object heap (no pinning
-/// cost per socket operation), reused through a free list, so a steady stream of writes allocates nothing. Blocks
+/// Kestrel's buffer pool, emptied by the memory governor. Fixed-size blocks on the pinned object heap (no pinning
+/// cost per socket operation), reused through a free list, so a steady stream of writes allocates nothing.
+/// 16 KiB by default, not Kestrel's 4 KiB: a listener's whole batch (8 KiB per 500 ms wake at 128 kbit/s) then
+/// goes in one block, one chunk and one socket write, and the gateway reads it from the edge in one read. Blocks
 /// stay pooled at the peak's count until <see cref="Trim"/> (the governor, once load has dropped) lets them go,
 /// just before its aggressive GC returns their pages.
 /// </summary>
@@ -18,16 +20,24 @@ namespace Broadcast.ServiceDefaults.Memory;
 /// </remarks>
 public sealed class GovernedBlockPool : MemoryPool<byte>
 {
-    public const int BlockSize = 4096;
+    public const int DefaultBlockSize = 16 * 1024;
 
     private static long s_pooledBytes;
     private static long s_allocatedBytes;
+    private static long s_rentedBytes;
     private static readonly ConcurrentDictionary<GovernedBlockPool, byte> Pools = new();
 
     private readonly ConcurrentQueue<Block> _free = new();
     private int _disposed;
 
-    public GovernedBlockPool() => Pools.TryAdd(this, 0);
+    public GovernedBlockPool(int blockSize = DefaultBlockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1024);
+        BlockSize = blockSize;
+        Pools.TryAdd(this, 0);
+    }
+
+    public int BlockSize { get; }
 
     public override int MaxBufferSize => BlockSize;
 
@@ -36,6 +46,9 @@ public sealed class GovernedBlockPool : MemoryPool<byte>
 
     /// <summary>Bytes of blocks ever allocated (a steady load stops raising it).</summary>
     public static long AllocatedBytes => Interlocked.Read(ref s_allocatedBytes);
+
+    /// <summary>Bytes of blocks rented out now (held by pipes: data queued for a socket or being written).</summary>
+    public static long RentedBytes => Interlocked.Read(ref s_rentedBytes);
 
     /// <summary>Drops every free block of every pool; blocks in use return to the pool as usual. Returns the bytes let go.</summary>
     public static long TrimAll()
@@ -56,6 +69,7 @@ public sealed class GovernedBlockPool : MemoryPool<byte>
             return new ArrayOwner(minBufferSize); // not what Kestrel asks for; served, never pooled
         }
 
+        Interlocked.Add(ref s_rentedBytes, BlockSize);
         if (_free.TryDequeue(out var block))
         {
             Interlocked.Add(ref s_pooledBytes, -BlockSize);
@@ -63,7 +77,7 @@ public sealed class GovernedBlockPool : MemoryPool<byte>
         }
 
         Interlocked.Add(ref s_allocatedBytes, BlockSize);
-        return new Block(this);
+        return new Block(this, BlockSize);
     }
 
     public long Trim()
@@ -89,6 +103,7 @@ public sealed class GovernedBlockPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
+        Interlocked.Add(ref s_rentedBytes, -BlockSize);
         if (Volatile.Read(ref _disposed) != 0)
         {
             return;
@@ -98,9 +113,9 @@ public sealed class GovernedBlockPool : MemoryPool<byte>
         Interlocked.Add(ref s_pooledBytes, BlockSize);
     }
 
-    private sealed class Block(GovernedBlockPool pool) : IMemoryOwner<byte>
+    private sealed class Block(GovernedBlockPool pool, int size) : IMemoryOwner<byte>
     {
-        public Memory<byte> Memory { get; } = MemoryMarshal.CreateFromPinnedArray(GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true), 0, BlockSize);
+        public Memory<byte> Memory { get; } = MemoryMarshal.CreateFromPinnedArray(GC.AllocateUninitializedArray<byte>(size, pinned: true), 0, size);
 
         public void Dispose() => pool.Return(this);
     }

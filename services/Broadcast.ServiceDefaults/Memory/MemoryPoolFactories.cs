@@ -15,7 +15,7 @@ internal sealed class SharedMemoryPoolFactory : IMemoryPoolFactory<byte>
 }
 
 /// <summary>Gives Kestrel a <see cref="GovernedBlockPool"/> per transport, emptied by the memory governor.</summary>
-internal sealed class GovernedMemoryPoolFactory : IMemoryPoolFactory<byte>
+internal sealed class GovernedMemoryPoolFactory(int blockSize) : IMemoryPoolFactory<byte>
 {
-    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new GovernedBlockPool();
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new GovernedBlockPool(blockSize);
 }
