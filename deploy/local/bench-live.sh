@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The live-path benchmark (issue #4): N listeners through the gateway on one station for DURATION seconds, then 60 s
 # of quiet, then CYCLES join/leave cycles. Reports TTFB, delivered rate, CPU seconds per 1000 listeners per minute,
+# the GC's collections, pauses and allocations on edge and gateway during the main swarm (from /healthz/memory),
 # and RSS of every process at idle, peak, 60 s after leaving and after each cycle. Not a test: run it on a quiet
 # machine.  Usage: deploy/local/bench-live.sh [listeners=2000] [duration=60] [cycles=5]
 # Servers are pinned to CPU 0 and the swarm and source to CPU 1 when the machine has two or more CPUs.
@@ -85,9 +86,12 @@ if [ -n "${BENCH_TRACE:-}" ]; then
     done
     wait ) &
 fi
+memory() { curl -fs "http://127.0.0.1:$1/healthz/memory" || echo '{}'; }
+memory "$edge" >"$out/edge-memory-0.json"; memory "$gateway" >"$out/gateway-memory-0.json"
 c0=$(cpu_total); e0=$(cpu_of 2); g0=$(cpu_of 3); t0=$(date +%s.%N)
 swarm "$listeners" "$duration" "$out/main.json"
 c1=$(cpu_total); e1=$(cpu_of 2); g1=$(cpu_of 3); t1=$(date +%s.%N)
+memory "$edge" >"$out/edge-memory-1.json"; memory "$gateway" >"$out/gateway-memory-1.json"
 peak_line=""; for i in 0 1 2 3; do peak_line+="${peak[$i]} "; done
 after=(); for s in 10 20 30 40 50 60; do sleep 10; after+=("$(snapshot)"); done
 
@@ -120,7 +124,14 @@ used = int(c1) - int(c0) - idle_per_s * wall
 print(f"- CPU s per 1000 listeners per minute (all four processes, idle source cost subtracted): {per(used):.2f}; "
       f"edge {per(int(e1) - int(e0)):.2f}, gateway {per(int(g1) - int(g0)):.2f}  (wall {wall:.0f} s)")
 cyc = [json.load(open(f"{out}/cycle{i+1}.json")) for i in range(len(cycles))]
-print(f"- cycles: failures {[c['failures'] for c in cyc]}, at >= 99 %: {[c['listenersAtOrAbove99Percent'] for c in cyc]}\n")
+print(f"- cycles: failures {[c['failures'] for c in cyc]}, at >= 99 %: {[c['listenersAtOrAbove99Percent'] for c in cyc]}")
+for name in ("edge", "gateway"):  # what the GC did during the main swarm (/healthz/memory before and after)
+    before, after = (json.load(open(f"{out}/{name}-memory-{i}.json")) for i in (0, 1))
+    if "gcPauseMilliseconds" in before and "gcPauseMilliseconds" in after:
+        d = lambda key: after[key] - before[key]
+        print(f"- {name} GC during the main swarm: gen0/gen1/gen2 collections {d('gen0Collections')}/{d('gen1Collections')}/{d('gen2Collections')}, "
+              f"pauses {d('gcPauseMilliseconds'):.0f} ms in all, {d('allocatedBytes') / 1e6:.0f} MB allocated")
+print()
 head = "| RSS MiB | idle | peak | " + " | ".join(f"+{10*(i+1)} s" for i in range(len(after))) + " | " + " | ".join(f"cycle {i+1}" for i in range(len(cycles))) + " |"
 print(head); print("|" + "---|" * (head.count("|") - 1))
 for i, name in enumerate(names):

@@ -25,7 +25,7 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxListenersPerEdge { get; set; } = 5000;
 
-    /// <summary>Who copies listener streams from the edges: YARP (default) or <see cref="Routing.ListenerProxy"/> (Direct).</summary>
+    /// <summary>Who copies listener streams from the edges: <see cref="Routing.ListenerProxy"/> (Direct, default) or YARP.</summary>
     public ListenerProxyMode ListenerProxy { get; set; } = ListenerProxyMode.Direct;
 
     /// <summary>Seconds a proxied stream may be silent before YARP ends it; the edge writes a few times a second.</summary>
