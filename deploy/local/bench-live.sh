@@ -126,15 +126,16 @@ print(f"- CPU s per 1000 listeners per minute (all four processes, idle source c
 cyc = [json.load(open(f"{out}/cycle{i+1}.json")) for i in range(len(cycles))]
 print(f"- cycles: failures {[c['failures'] for c in cyc]}, at >= 99 %: {[c['listenersAtOrAbove99Percent'] for c in cyc]}")
 for name in ("edge", "gateway"):  # what the GC did during the main swarm (/healthz/memory before and after)
-    before, after = (json.load(open(f"{out}/{name}-memory-{i}.json")) for i in (0, 1))
-    if "gcPauseMilliseconds" in before and "gcPauseMilliseconds" in after:
-        d = lambda key: after[key] - before[key]
+    m0, m1 = (json.load(open(f"{out}/{name}-memory-{i}.json")) for i in (0, 1))
+    if "gcPauseMilliseconds" in m0 and "gcPauseMilliseconds" in m1:
+        d = lambda key: m1[key] - m0[key]
         print(f"- {name} GC during the main swarm: gen0/gen1/gen2 collections {d('gen0Collections')}/{d('gen1Collections')}/{d('gen2Collections')}, "
               f"pauses {d('gcPauseMilliseconds'):.0f} ms in all, {d('allocatedBytes') / 1e6:.0f} MB allocated")
 print()
-head = "| RSS MiB | idle | peak | " + " | ".join(f"+{10*(i+1)} s" for i in range(len(after))) + " | " + " | ".join(f"cycle {i+1}" for i in range(len(cycles))) + " |"
+cols = [f"+{10*(i+1)} s" for i in range(len(after))] + [f"cycle {i+1}" for i in range(len(cycles))]
+head = "| RSS MiB | idle | peak | " + " | ".join(cols) + " |"
 print(head); print("|" + "---|" * (head.count("|") - 1))
 for i, name in enumerate(names):
-    print(f"| {name} | {idle[i]} | {peak[i]} | " + " | ".join(r[i] for r in after) + " | " + " | ".join(r[i] for r in cycles) + " |")
+    print(f"| {name} | {idle[i]} | {peak[i]} | " + " | ".join(r[i] for r in after + cycles) + " |")
 PY
 echo; echo "logs and swarm reports: $out"
