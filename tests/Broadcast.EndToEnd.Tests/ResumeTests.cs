@@ -11,6 +11,8 @@ namespace Broadcast.EndToEnd.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class ResumeTests(ClusterFixture fixture)
 {
+    private static int s_badCase;
+
     private BroadcastCluster Cluster => fixture.Cluster;
 
     [Fact]
@@ -49,13 +51,14 @@ public sealed class ResumeTests(ClusterFixture fixture)
     public async Task Resume_OffsetOrSessionNotServable_ClearErrorThroughGateway(string query, HttpStatusCode expected)
     {
         var ct = TestContext.Current.CancellationToken;
-        const string Mount = "/e2e-resume-bad.mp3";
-        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, Mount, "mp3", seconds: 15);
+        // A mount per case: with one shared mount, a case could see the previous case's station still ending.
+        var mount = $"/e2e-resume-bad-{Interlocked.Increment(ref s_badCase)}.mp3";
+        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, mount, "mp3", seconds: 15);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var url = new Uri(Cluster.Gateway, Mount);
+        var url = new Uri(Cluster.Gateway, mount);
         await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, Cluster.Logs);
 
-        using var response = await http.GetAsync(new Uri(Cluster.Gateway, $"{Mount}?{query}"), ct);
+        using var response = await http.GetAsync(new Uri(Cluster.Gateway, $"{mount}?{query}"), ct);
 
         Assert.Equal(expected, response.StatusCode);
         Assert.False(string.IsNullOrWhiteSpace(await response.Content.ReadAsStringAsync(ct)), "the error says why");
