@@ -48,7 +48,7 @@ internal sealed class StationFeed : IAsyncDisposable
     /// <summary>
     /// Wake groups: listeners are spread over them round-robin and the wake timer serves one group per tick, so a
     /// station's listeners are woken in turns across the interval instead of all at once. All at once, every
-    /// listener's write (and on the gateway every proxied copy's 64 KiB buffer) was in flight at the same moment.
+    /// listener's write (and on the gateway, when YARP copied, every copy's 64 KiB buffer) was in flight at once.
     /// </summary>
     public const int WakeGroups = 10;
 

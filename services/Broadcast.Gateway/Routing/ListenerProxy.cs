@@ -42,17 +42,13 @@ internal sealed class ListenerProxy(
 
     public async Task HandleAsync(HttpContext context)
     {
-        var response = context.Response;
-        if (!proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster) || cluster.DestinationsState.AvailableDestinations.Count == 0)
-        {
-            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
-            return;
-        }
-
-        var destination = _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations);
+        // The policy picks nothing from an empty list: no edge known, or none healthy.
+        var destination = proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster)
+            ? _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations)
+            : null;
         if (destination is null)
         {
-            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+            await PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
             return;
         }
 
@@ -72,7 +68,8 @@ internal sealed class ListenerProxy(
     {
         var request = context.Request;
         var response = context.Response;
-        using var upstream = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(edge, request.Path.Value + request.QueryString.Value))
+        var method = HttpMethods.IsHead(request.Method) ? HttpMethod.Head : HttpMethod.Get; // the only two mapped
+        using var upstream = new HttpRequestMessage(method, new Uri(edge, request.Path.Value + request.QueryString.Value))
         {
             // HTTP/1.0: the edge sends the endless body as is, delimited by the connection's close, instead of in
             // chunks this side would parse only for Kestrel to chunk it again for the listener (issue #5 figures).
@@ -112,7 +109,7 @@ internal sealed class ListenerProxy(
             response.StatusCode = (int)reply.StatusCode;
             CopyHeaders(reply.Headers, response.Headers);
             CopyHeaders(reply.Content.Headers, response.Headers);
-            if (HttpMethods.IsHead(request.Method))
+            if (method == HttpMethod.Head)
             {
                 return;
             }

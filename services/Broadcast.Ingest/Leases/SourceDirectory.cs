@@ -15,8 +15,6 @@ namespace Broadcast.Ingest.Leases;
 /// </summary>
 internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, ILogger<SourceDirectory> logger, DirectoryClient? client = null)
 {
-    public bool Enabled => client is not null;
-
     /// <summary>The directory's verdict on these credentials; null when there is no directory or it cannot answer.</summary>
     public async Task<CheckSourceReply.Types.Verdict?> CheckSourceAsync(StationName station, string user, string password, CancellationToken cancellationToken)
     {

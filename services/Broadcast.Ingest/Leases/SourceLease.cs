@@ -4,9 +4,9 @@ namespace Broadcast.Ingest.Leases;
 
 /// <summary>
 /// A source's hold on its mount: renewed every third of its TTL while the source streams (each renewal carries the
-/// current title), released (compare-and-
-/// delete) when it ends. A renewal the directory cannot answer changes nothing (the source streams on); one that
-/// finds the mount held by another source, possible only after the directory lost its data, ends this source.
+/// current title), released (compare-and-delete) when it ends. A renewal the directory cannot answer changes nothing
+/// (the source streams on); one that finds the mount held by another source, possible only after the directory lost
+/// its data, ends this source.
 /// </summary>
 internal sealed class SourceLease : IAsyncDisposable
 {
