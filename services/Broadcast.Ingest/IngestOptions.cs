@@ -13,6 +13,29 @@ internal sealed class IngestOptions
     /// <summary>User name expected with <see cref="SourcePassword"/>; Icecast's default is <c>source</c>.</summary>
     public string SourceUser { get; set; } = "source";
 
+    /// <summary>Admin user for title updates of any mount from anywhere (Icecast's <c>admin-user</c>).</summary>
+    public string AdminUser { get; set; } = "admin";
+
+    /// <summary>Admin password (Icecast's <c>admin-password</c>); empty: only source credentials update titles.</summary>
+    public string AdminPassword { get; set; } = string.Empty;
+
+    /// <summary>
+    /// TCP port for SHOUTcast v1/v2 sources (password line, then <c>icy-*</c> headers; Icecast's <c>shoutcast-mount</c>
+    /// listen socket). 0: off. Encoders in SHOUTcast mode connect to the port they are given plus one, so this is
+    /// usually the encoder-facing port + 1.
+    /// </summary>
+    [Range(0, 65535)]
+    public int ShoutcastPort { get; set; }
+
+    /// <summary>Address the SHOUTcast port binds; loopback by default, as the quick start binds everything.</summary>
+    public string ShoutcastAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The mount SHOUTcast stream 1 feeds (Icecast's default <c>shoutcast-mount</c> is <c>/stream</c>).</summary>
+    public string ShoutcastMount { get; set; } = "/stream";
+
+    /// <summary>Mounts of further SHOUTcast v2 stream ids (<c>password:#2</c>, <c>admin.cgi?sid=2</c>), keyed by id.</summary>
+    public Dictionary<string, string> ShoutcastStreams { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Per-mount passwords, keyed by mount name without the slash; they take precedence over the global one.</summary>
     public Dictionary<string, string> MountPasswords { get; set; } = new(StringComparer.Ordinal);
 

@@ -25,6 +25,7 @@ if (!string.IsNullOrEmpty(directoryUrl))
 
 builder.Services.AddSingleton<SourceConnectionMiddleware>();
 builder.Services.AddHostedService<StationRequestResponder>();
+builder.Services.AddHostedService<ShoutcastListener>();
 
 // Sources arrive on the same port as HTTP: the connection middleware takes PUT/SOURCE, the rest is HTTP.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
@@ -39,10 +40,11 @@ app.MapServiceDefaults();
 // libshout probes with GET /admin/!POKE and streams with PUT only when the Allow header lists it.
 app.MapGet("/admin/!POKE", (HttpResponse response) =>
 {
-    response.Headers.Allow = "GET, PUT, SOURCE, OPTIONS";
+    response.Headers.Allow = "GET, POST, PUT, SOURCE, OPTIONS";
     return Results.NoContent();
 });
 
-app.MapGet("/admin/metadata", MetadataEndpoint.HandleAsync);
+app.MapMethods("/admin/metadata", ["GET", "POST"], MetadataEndpoint.HandleAsync);
+app.MapMethods("/admin.cgi", ["GET", "POST"], MetadataEndpoint.HandleAsync);
 
 app.Run();

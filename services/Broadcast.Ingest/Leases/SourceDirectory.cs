@@ -37,17 +37,18 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
 
     /// <summary>
     /// Takes the mount's lease for this session. Null when another source holds the mount anywhere in the cluster;
-    /// otherwise a lease that renews itself until disposed (then released) and calls <paramref name="lost"/> if the
+    /// otherwise a lease that renews itself until disposed (then released), filling in the station's current title and
+    /// history with <paramref name="describe"/> before each renewal, and calls <paramref name="lost"/> if the
     /// directory ever reports the mount held by someone else.
     /// </summary>
-    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Func<string?> nowPlaying, Action lost, CancellationToken cancellationToken)
+    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Action<StationInfo> describe, Action lost, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var station = Describe(metadata, settings.IngestId);
         var owner = settings.IngestId + "/" + metadata.SessionId.ToString("N");
         if (client is null)
         {
-            return new SourceLease(this, station, owner, nowPlaying, lost, held: true);
+            return new SourceLease(this, station, owner, describe, lost, held: true);
         }
 
         try
@@ -59,12 +60,12 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
                 return null;
             }
 
-            return new SourceLease(this, station, owner, nowPlaying, lost, held: true);
+            return new SourceLease(this, station, owner, describe, lost, held: true);
         }
         catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
         {
             DirectoryUnavailable(logger, "lease", metadata.Mount, exception.Status.Detail);
-            return new SourceLease(this, station, owner, nowPlaying, lost, held: false);
+            return new SourceLease(this, station, owner, describe, lost, held: false);
         }
     }
 
@@ -114,6 +115,7 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
         SampleRate = metadata.SampleRate,
         Channels = metadata.Channels,
         ContentType = metadata.ContentType,
+        AudioInfo = Sources.SourceMetadataReader.AudioInfo(metadata),
         Started = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
         SessionId = metadata.SessionId.ToString("N"),
         IngestId = ingestId,

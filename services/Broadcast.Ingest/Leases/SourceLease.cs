@@ -15,12 +15,13 @@ internal sealed class SourceLease : IAsyncDisposable
     private readonly string _owner;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _renewing;
-    private readonly Func<string?> _nowPlaying;
+    private readonly Action<StationInfo> _describe;
+    private readonly SemaphoreSlim _nudge = new(0, 1);
     private bool _held;
 
-    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Func<string?> nowPlaying, Action lost, bool held)
+    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Action<StationInfo> describe, Action lost, bool held)
     {
-        _nowPlaying = nowPlaying;
+        _describe = describe;
         _directory = directory;
         _station = station;
         _owner = owner;
@@ -28,11 +29,25 @@ internal sealed class SourceLease : IAsyncDisposable
         _renewing = directory.HasClient ? RenewAsync(lost, _stop.Token) : Task.CompletedTask;
     }
 
+    /// <summary>Renews now instead of at the next third of the TTL (a new title should reach now-playing at once).</summary>
+    public void Nudge()
+    {
+        try
+        {
+            _nudge.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // a renewal is already due
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _renewing.ConfigureAwait(false);
         _stop.Dispose();
+        _nudge.Dispose();
         if (_directory.HasClient)
         {
             await _directory.ReleaseAsync(_station, _owner).ConfigureAwait(false);
@@ -41,12 +56,13 @@ internal sealed class SourceLease : IAsyncDisposable
 
     private async Task RenewAsync(Action lost, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_directory.RenewEvery);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            while (true)
             {
-                var held = await _directory.RenewAsync(_station, _owner, _nowPlaying(), stop).ConfigureAwait(false);
+                await _nudge.WaitAsync(_directory.RenewEvery, stop).ConfigureAwait(false);
+                _describe(_station);
+                var held = await _directory.RenewAsync(_station, _owner, _station.NowPlaying, stop).ConfigureAwait(false);
                 if (held == false)
                 {
                     _directory.LogLost(_station.Mount, _held ? "another source took the mount" : "another source holds the mount");

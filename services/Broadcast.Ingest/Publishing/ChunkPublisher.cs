@@ -25,9 +25,10 @@ internal sealed class ChunkPublisher
     private readonly AudioCodec _codec;
     private readonly long _targetMicroseconds;
     private readonly byte[] _payload = new byte[PayloadCapacity];
-    // One frame can seal at most two messages (the batch before it, then itself; or a batch and the end marker).
-    private readonly byte[][] _messages = [new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead], new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead]];
-    private readonly int[] _pendingLengths = new int[2];
+    // Between two publishes at most three messages are sealed: a title seals the batch and adds itself, and the
+    // frame after it can seal itself; otherwise a frame seals the batch before it and then itself, or a batch and the end.
+    private readonly byte[][] _messages = [.. Enumerable.Range(0, 3).Select(_ => new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead])];
+    private readonly int[] _pendingLengths = new int[3];
     private int _pending;
     private int _length;
     private long _duration;
@@ -78,6 +79,17 @@ internal sealed class ChunkPublisher
         {
             Seal();
         }
+    }
+
+    /// <summary>
+    /// Seals what is batched and queues a title message stamped with <see cref="Offset"/>, so the title travels in
+    /// order with the audio and takes effect at the next frame. Call <see cref="PublishPendingAsync"/> next.
+    /// </summary>
+    public void AddTitle(string title, string url)
+    {
+        Seal();
+        _pendingLengths[_pending] = TitleEnvelope.Write(_messages[_pending], _session, Offset, _station, title, url);
+        _pending++;
     }
 
     /// <summary>Seals what is batched and marks the end of the stream, so edges end their listeners cleanly.</summary>

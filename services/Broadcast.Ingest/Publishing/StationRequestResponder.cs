@@ -32,7 +32,7 @@ internal sealed partial class StationRequestResponder(
         {
             if (registry.TryGet(request.Subject[Subjects.MetadataPrefix.Length..], out var session))
             {
-                var json = JsonSerializer.SerializeToUtf8Bytes(session.Metadata, StationMetadataJsonContext.Default.StationMetadata);
+                var json = JsonSerializer.SerializeToUtf8Bytes(session.Metadata with { Titles = session.Titles() }, StationMetadataJsonContext.Default.StationMetadata);
                 await request.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
             }
         }

@@ -17,13 +17,12 @@ namespace Broadcast.Ingest.Sources;
 /// </remarks>
 internal sealed class SourceAuthenticator(IOptions<IngestOptions> options, SourceDirectory directory)
 {
-    public async ValueTask<bool> IsAuthorizedAsync(StationName station, string? authorization, CancellationToken cancellationToken)
-    {
-        if (!TryDecodeBasic(authorization, out var user, out var password))
-        {
-            return false;
-        }
+    public async ValueTask<bool> IsAuthorizedAsync(StationName station, string? authorization, CancellationToken cancellationToken) =>
+        TryDecodeBasic(authorization, out var user, out var password) && await IsAuthorizedAsync(station, user, password, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Source credentials for this mount (SHOUTcast sources and <c>admin.cgi</c> send a bare password: the user is <see cref="IngestOptions.SourceUser"/>).</summary>
+    public async ValueTask<bool> IsAuthorizedAsync(StationName station, string user, string password, CancellationToken cancellationToken)
+    {
         var verdict = await directory.CheckSourceAsync(station, user, password, cancellationToken).ConfigureAwait(false);
         return verdict switch
         {
@@ -31,6 +30,27 @@ internal sealed class SourceAuthenticator(IOptions<IngestOptions> options, Sourc
             CheckSourceReply.Types.Verdict.Denied => false,
             _ => IsAuthorizedLocally(station, user, password),
         };
+    }
+
+    public string SourceUser => options.Value.SourceUser;
+
+    public string AdminUser => options.Value.AdminUser;
+
+    /// <summary>True for Basic credentials of the configured admin (<see cref="IngestOptions.AdminPassword"/>; none configured: never).</summary>
+    public bool IsAdmin(string? authorization) =>
+        TryDecodeBasic(authorization, out var user, out var password) && IsAdminPassword(user, password);
+
+    public bool IsAdminPassword(string user, string password)
+    {
+        var settings = options.Value;
+        if (string.IsNullOrEmpty(settings.AdminPassword))
+        {
+            return false;
+        }
+
+        var userMatches = FixedTimeEquals(user, settings.AdminUser);
+        var passwordMatches = FixedTimeEquals(password, settings.AdminPassword);
+        return userMatches & passwordMatches;
     }
 
     private bool IsAuthorizedLocally(StationName station, string user, string password)

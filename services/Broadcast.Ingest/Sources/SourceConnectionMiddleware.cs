@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Broadcast.Ingest.Leases;
 using Broadcast.Ingest.Publishing;
@@ -20,11 +21,16 @@ internal sealed partial class SourceConnectionMiddleware(
     SourceDirectory directory,
     INatsConnection nats,
     IOptions<IngestOptions> options,
+    TimeProvider time,
     ILogger<SourceConnectionMiddleware> logger)
 {
+    /// <summary>libshout's TLS probe, <c>OPTIONS * HTTP/1.1</c> with <c>Upgrade: TLS/1.0</c> (research/features.md §2.1).</summary>
+    private static ReadOnlySpan<byte> UpgradeProbe => "OPTIONS *"u8;
+
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (!await IsSourceAsync(connection.Transport.Input, connection.ConnectionClosed).ConfigureAwait(false))
+        var kind = await ClassifyAsync(connection.Transport.Input, connection.ConnectionClosed).ConfigureAwait(false);
+        if (kind == ConnectionKind.Http)
         {
             await next(connection).ConfigureAwait(false);
             return;
@@ -33,7 +39,13 @@ internal sealed partial class SourceConnectionMiddleware(
         var remote = connection.RemoteEndPoint?.ToString();
         try
         {
-            await ServeAsync(connection, remote).ConfigureAwait(false);
+            if (kind == ConnectionKind.Probe)
+            {
+                await AnswerProbeAsync(connection.Transport.Input, connection.Transport.Output, connection.ConnectionClosed).ConfigureAwait(false);
+                return;
+            }
+
+            await ServeAsync(new SourceConnection(connection.Transport.Input, connection.Transport.Output, remote, connection.Abort, connection.ConnectionClosed)).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException)
         {
@@ -42,23 +54,68 @@ internal sealed partial class SourceConnectionMiddleware(
         }
     }
 
-    /// <summary>Peeks at the first bytes without consuming them; PUT and SOURCE are the only methods routed here.</summary>
-    private static async ValueTask<bool> IsSourceAsync(PipeReader input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Peeks at the first bytes without consuming them: <c>SOURCE</c> and <c>PUT</c> are sources, <c>OPTIONS *</c> is
+    /// libshout's probe, anything else is plain HTTP for Kestrel.
+    /// </summary>
+    private static async ValueTask<ConnectionKind> ClassifyAsync(PipeReader input, CancellationToken cancellationToken)
     {
-        var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = result.Buffer;
-        var first = buffer.IsEmpty ? (byte)0 : buffer.FirstSpan[0];
-        var source = first == 'S' || (first == 'P' && buffer.Length >= 2 && buffer.Slice(1, 1).FirstSpan[0] == 'U');
-        input.AdvanceTo(buffer.Start, buffer.Start);
-        return source;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var kind = Classify(buffer, result.IsCompleted);
+            input.AdvanceTo(buffer.Start, kind is null ? buffer.End : buffer.Start);
+            if (kind is { } known)
+            {
+                return known;
+            }
+        }
     }
 
-    private async Task ServeAsync(ConnectionContext connection, string? remote)
+    private static ConnectionKind? Classify(in ReadOnlySequence<byte> buffer, bool completed)
     {
-        var input = connection.Transport.Input;
-        var output = connection.Transport.Output;
+        Span<byte> start = stackalloc byte[UpgradeProbe.Length];
+        var length = (int)Math.Min(buffer.Length, start.Length);
+        buffer.Slice(0, length).CopyTo(start);
+        start = start[..length];
+        if ((length > 0 && start[0] == (byte)'S') || start.StartsWith("PU"u8))
+        {
+            return ConnectionKind.Source;
+        }
+
+        if (start.SequenceEqual(UpgradeProbe))
+        {
+            return ConnectionKind.Probe;
+        }
+
+        // Undecided only while what we have could still become "OPTIONS *" (or "PU").
+        var undecided = !completed && length < UpgradeProbe.Length && (UpgradeProbe.StartsWith(start) || start.SequenceEqual("P"u8));
+        return undecided ? null : ConnectionKind.Http;
+    }
+
+    /// <summary>
+    /// Answers the probe as Icecast 2.4 does without TLS: <c>204</c> with what we allow, and no <c>Upgrade</c>, so
+    /// libshout (TLS "auto") goes on in plain HTTP on a new connection. A probe that is not a request gets 400.
+    /// </summary>
+    private async Task AnswerProbeAsync(PipeReader input, PipeWriter output, CancellationToken closed)
+    {
+        var request = await ReadHeadAsync(input, output, closed).ConfigureAwait(false);
+        if (request is null)
+        {
+            return;
+        }
+
+        SourceLog.Probed(logger, StationName.Printable(request.Header("Upgrade") ?? string.Empty));
+        await SourceResponses.WriteAsync(output, SourceResponses.ProbeAnswer, closed).ConfigureAwait(false);
+    }
+
+    /// <summary>Serves one source connection from its head to its end (also used for SHOUTcast sources once translated).</summary>
+    internal async Task ServeAsync(SourceConnection connection, SourceRequest? translated = null)
+    {
+        var (input, output, remote) = (connection.Input, connection.Output, connection.Remote);
         var settings = options.Value;
-        var request = await ReadHeadAsync(input, output, connection.ConnectionClosed).ConfigureAwait(false);
+        var request = translated ?? await ReadHeadAsync(input, output, connection.ConnectionClosed).ConfigureAwait(false);
         if (request is null)
         {
             return;
@@ -76,7 +133,7 @@ internal sealed partial class SourceConnectionMiddleware(
         var sessionId = Guid.NewGuid();
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
         var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
-        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes);
+        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, connection.RemoteAddress);
         if (!registry.TryAdd(session, out var full))
         {
             var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");
@@ -85,7 +142,7 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
-        var lease = await directory.AcquireAsync(metadata, () => session.NowPlaying, () => connection.Abort(new ConnectionAbortedException("mount taken by another source")), connection.ConnectionClosed).ConfigureAwait(false);
+        var lease = await directory.AcquireAsync(metadata, session.Describe, connection.Abort, connection.ConnectionClosed).ConfigureAwait(false);
         if (lease is null)
         {
             registry.Remove(session);
@@ -95,10 +152,20 @@ internal sealed partial class SourceConnectionMiddleware(
         }
 
         await using var held = lease;
+        session.TitleStamped += lease.Nudge;
+        if (SourceMetadataReader.InitialTitle(request) is { } initial)
+        {
+            session.SetTitle(initial, string.Empty); // stamped with the first frame: a DJ's first title is not lost
+        }
+
         try
         {
             // liquidsoap fails on anything but exactly "100 Continue" after Expect; SOURCE gets 200 at once, as from Icecast.
-            await SourceResponses.WriteAsync(output, request.ExpectsContinue ? SourceResponses.Continue : SourceResponses.Ok, connection.ConnectionClosed).ConfigureAwait(false);
+            if (!request.Answered)
+            {
+                await SourceResponses.WriteAsync(output, request.ExpectsContinue ? SourceResponses.Continue : SourceResponses.Ok, connection.ConnectionClosed).ConfigureAwait(false);
+            }
+
             SourceLog.Connected(logger, station!.Mount, metadata.ContentType, request.Method, remote);
             await PumpAsync(input, session, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
         }
@@ -135,8 +202,11 @@ internal sealed partial class SourceConnectionMiddleware(
             ? null
             : new Refusal(401, "Unauthorized", "You need to authenticate");
 
-    /// <summary>Reads the request head within the header time and size limits; answers and returns null when it fails.</summary>
-    private async Task<SourceRequest?> ReadHeadAsync(PipeReader input, PipeWriter output, CancellationToken closed)
+    /// <summary>
+    /// Reads the request head within the header time and size limits; answers and returns null when it fails.
+    /// With <paramref name="requestLine"/> the bytes are header lines only (a SHOUTcast source's), possibly none.
+    /// </summary>
+    internal async Task<SourceRequest?> ReadHeadAsync(PipeReader input, PipeWriter output, CancellationToken closed, string? requestLine = null)
     {
         var settings = options.Value;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(closed);
@@ -155,9 +225,9 @@ internal sealed partial class SourceConnectionMiddleware(
             }
 
             var buffer = result.Buffer;
-            if (SourceRequestParser.TryFindHead(buffer, out var head, out var afterHead) && head.Length <= settings.MaxHeaderBytes)
+            if (SourceRequestParser.TryFindHead(buffer, requestLine is not null, out var head, out var afterHead) && head.Length <= settings.MaxHeaderBytes)
             {
-                var request = SourceRequestParser.Parse(head, out var error);
+                var request = SourceRequestParser.Parse(head, requestLine, out var error);
                 input.AdvanceTo(afterHead);
                 if (request is null)
                 {

@@ -18,4 +18,16 @@ internal static partial class SourceLog
 
     [LoggerMessage(1004, LogLevel.Warning, "Source on {Mount} sent a malformed body: {Reason}")]
     public static partial void BadBody(ILogger logger, string mount, string reason);
+
+    [LoggerMessage(1005, LogLevel.Debug, "Answered an OPTIONS * probe (Upgrade: {Upgrade}) without TLS")]
+    public static partial void Probed(ILogger logger, string upgrade);
+
+    [LoggerMessage(1006, LogLevel.Information, "Title on {Mount} from offset {Offset}: {Title}")]
+    public static partial void Title(ILogger logger, string mount, long offset, string title);
+
+    [LoggerMessage(1007, LogLevel.Warning, "SHOUTcast source port {Port} failed: {Reason}")]
+    public static partial void ShoutcastFailed(ILogger logger, int port, string reason);
+
+    [LoggerMessage(1008, LogLevel.Information, "SHOUTcast sources accepted on port {Port} for {Mount}")]
+    public static partial void ShoutcastListening(ILogger logger, int port, string mount);
 }

@@ -12,6 +12,9 @@ internal sealed class SourceRequest
     /// <summary>Headers by case-insensitive name; a repeated header keeps its last value.</summary>
     public required Dictionary<string, string> Headers { get; init; }
 
+    /// <summary>True for a SHOUTcast source translated to this form: it was answered (<c>OK2</c>) before its headers.</summary>
+    public bool Answered { get; init; }
+
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 
     /// <summary>The path part of the target, without a query string.</summary>

@@ -10,6 +10,18 @@ internal static class SourceResponses
 
     public static ReadOnlyMemory<byte> Ok { get; } = "HTTP/1.0 200 OK\r\n\r\n"u8.ToArray();
 
+    /// <summary>
+    /// The answer to libshout's <c>OPTIONS *</c> probe: what Icecast 2.4 answers without TLS (204, no <c>Upgrade</c>),
+    /// listing POST so libshout sends title updates as a form body. It then logs in on a new connection.
+    /// </summary>
+    public static ReadOnlyMemory<byte> ProbeAnswer { get; } = "HTTP/1.0 204 No Content\r\nAllow: GET, POST, PUT, SOURCE, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
+
+    /// <summary>What a SHOUTcast v1 source gets for the right password (Icecast and DNAS: <c>OK2</c> and the capabilities line).</summary>
+    public static ReadOnlyMemory<byte> ShoutcastOk { get; } = "OK2\r\nicy-caps:11\r\n\r\n"u8.ToArray();
+
+    /// <summary>What a SHOUTcast v1 source gets for a wrong password (DNAS's wording).</summary>
+    public static ReadOnlyMemory<byte> ShoutcastDenied { get; } = "invalid password\r\n"u8.ToArray();
+
     public static async ValueTask WriteAsync(PipeWriter output, ReadOnlyMemory<byte> response, CancellationToken cancellationToken)
     {
         await output.WriteAsync(response, cancellationToken).ConfigureAwait(false);

@@ -17,10 +17,19 @@ internal sealed class SourceSession : IDisposable
     private readonly StationRingBuffer _recent;
     private readonly OggHeaderCapture? _oggHeaders;
     private readonly Lock _headersLock = new();
-    private string? _nowPlaying;
+    private readonly Lock _titlesLock = new();
+    private readonly Queue<TitleChange> _titles = new();
+    private readonly TimeProvider _time;
+    private (string Title, string Url)? _pendingTitle;
+    private bool _chainTitleDue;
 
-    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes)
+    /// <summary>Title changes kept per session: what the directory's history and a joining edge see.</summary>
+    public const int TitleHistoryLength = 16;
+
+    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes, TimeProvider time, string? remoteAddress = null)
     {
+        _time = time;
+        RemoteAddress = remoteAddress;
         Station = station;
         Metadata = metadata;
         Codec = codec;
@@ -42,12 +51,56 @@ internal sealed class SourceSession : IDisposable
 
     public ChunkPublisher Publisher => _publisher;
 
-    /// <summary>The current title, from <c>/admin/metadata</c>; null until the encoder sends one.</summary>
+    /// <summary>The encoder's address (no port): title updates with source credentials must come from it, as in Icecast.</summary>
+    public string? RemoteAddress { get; }
+
+    /// <summary>The current title (the newest stamped change); null until the encoder sends one.</summary>
     public string? NowPlaying
     {
-        get => Volatile.Read(ref _nowPlaying);
-        set => Volatile.Write(ref _nowPlaying, value);
+        get
+        {
+            lock (_titlesLock)
+            {
+                return _titles.Count > 0 ? _titles.Last().Title : null;
+            }
+        }
     }
+
+    /// <summary>The session's recent title changes, oldest first.</summary>
+    public TitleChange[] Titles()
+    {
+        lock (_titlesLock)
+        {
+            return [.. _titles];
+        }
+    }
+
+    /// <summary>
+    /// Asks for a title change. It is stamped on the source's own task, at the next frame boundary, so it travels in
+    /// order with the audio; a second request before that replaces the first.
+    /// </summary>
+    public void SetTitle(string title, string url)
+    {
+        lock (_titlesLock)
+        {
+            _pendingTitle = (title, url);
+        }
+    }
+
+    /// <summary>Fills in the directory's record of this station: the current title and the recent history.</summary>
+    public void Describe(Broadcast.Directory.V1.StationInfo station)
+    {
+        var titles = Titles();
+        station.NowPlaying = titles.Length > 0 ? titles[^1].Title : string.Empty;
+        station.History.Clear();
+        foreach (var title in titles)
+        {
+            station.History.Add(new Broadcast.Directory.V1.TitleEntry { Title = title.Title, Url = title.Url, Started = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(title.Started) });
+        }
+    }
+
+    /// <summary>Raised after a title is stamped (the lease renews at once so the directory's now-playing follows).</summary>
+    public event Action? TitleStamped;
 
     /// <summary>Frees the recent-audio ring (managed: burst replies may still read it, so it must not be unmapped).</summary>
     public void Dispose() => _recent.Dispose();
@@ -108,10 +161,50 @@ internal sealed class SourceSession : IDisposable
 
     private async ValueTask DrainAsync(CancellationToken cancellationToken)
     {
-        while (TakeFrame())
+        while (true)
         {
+            StampPendingTitle();
+            if (!TakeFrame())
+            {
+                break;
+            }
+
             await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void StampPendingTitle()
+    {
+        (string Title, string Url)? pending;
+        lock (_titlesLock)
+        {
+            pending = _pendingTitle;
+            _pendingTitle = null;
+        }
+
+        if (pending is { } title)
+        {
+            Stamp(title.Title, title.Url);
+        }
+    }
+
+    /// <summary>On the source's task: the title takes effect at the publisher's next byte, a frame boundary.</summary>
+    private void Stamp(string title, string url)
+    {
+        var change = new TitleChange(_publisher.Offset, title, url, _time.GetUtcNow());
+        lock (_titlesLock)
+        {
+            _titles.Enqueue(change);
+            while (_titles.Count > TitleHistoryLength)
+            {
+                _titles.Dequeue();
+            }
+        }
+
+        _publisher.AddTitle(title, url);
+        TitleStamped?.Invoke();
     }
 
     /// <summary>Moves one frame into the recent ring and the publisher's batch; false when no frame is ready.</summary>
@@ -134,6 +227,7 @@ internal sealed class SourceSession : IDisposable
                 if (frame.StartsChain)
                 {
                     _recent.Discontinue(_publisher.Offset); // the old chain's audio cannot follow the new chain's headers
+                    _chainTitleDue = true;
                 }
 
                 _oggHeaders.Observe(frame);
@@ -142,6 +236,16 @@ internal sealed class SourceSession : IDisposable
 
         if (frame.Kind == FrameKind.Audio)
         {
+            if (_chainTitleDue && _oggHeaders is not null)
+            {
+                // A new chain's comment header names its track: the title takes effect with the chain's first audio.
+                _chainTitleDue = false;
+                if (OggComments.TryReadTitle(_oggHeaders.Pages, out var chainTitle))
+                {
+                    Stamp(chainTitle, string.Empty);
+                }
+            }
+
             // The recent-audio ring uses the publisher's offsets, so a burst means the same bytes as the chunks.
             if (_recent.End != _publisher.Offset)
             {

@@ -27,5 +27,14 @@ public sealed record StationMetadata
 
     public int Channels { get; init; }
 
+    /// <summary>Vorbis encoder quality from <c>ice-audio-info</c> (e.g. <c>2.0</c>); null when not sent.</summary>
+    public string? Quality { get; init; }
+
     public Guid SessionId { get; init; }
+
+    /// <summary>
+    /// The session's recent title changes, oldest first, as of the reply (metadata requests only; edges take later
+    /// changes from the audio subject, in order with the audio).
+    /// </summary>
+    public IReadOnlyList<TitleChange>? Titles { get; init; }
 }
