@@ -40,6 +40,13 @@ internal sealed class EdgeOptions
     [Range(0, 5000)]
     public int WakeIntervalMilliseconds { get; set; } = 500;
 
+    /// <summary>
+    /// Audio bytes between ICY metadata blocks for listeners that send <c>Icy-MetaData: 1</c> (<c>icy-metaint</c>):
+    /// Icecast's default, 16000. Smaller intervals switch titles closer to their byte but cost a block per interval.
+    /// </summary>
+    [Range(256, 1_048_576)]
+    public int IcyMetaInterval { get; set; } = Broadcast.Shared.Stations.IcyMetadataBlock.DefaultInterval;
+
     /// <summary>The directory's gRPC address (e.g. http://directory:8301); empty: this edge reports to no one.</summary>
     public string DirectoryUrl { get; set; } = string.Empty;
 

@@ -39,5 +39,6 @@ app.MapGet("/stats", () => Results.Json(
     new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool),
     EdgeStatsJsonContext.Default.EdgeStats));
 app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
+app.MapGet("/api/stations/{mount}/events", NowPlayingEvents.HandleAsync);
 
 app.Run();

@@ -18,6 +18,12 @@ internal sealed class GatewayOptions : IValidatableObject
     /// </summary>
     public string DirectoryHttpUrl { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The URL listeners reach this service at (e.g. https://radio.example.org), for playlists; empty: the request's,
+    /// as a proxy in front reports it with <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c>.
+    /// </summary>
+    public string PublicUrl { get; set; } = string.Empty;
+
     /// <summary>Static edge base addresses, for a gateway without a directory (quick start, tests of the live path).</summary>
     public List<string> Edges { get; set; } = [];
 

@@ -1,4 +1,6 @@
 using Broadcast.Gateway;
+using Broadcast.Gateway.Listeners;
+using Broadcast.Gateway.Pages;
 using Broadcast.Gateway.Routing;
 using Broadcast.ServiceDefaults;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -15,6 +17,7 @@ builder.Services.AddOptions<GatewayOptions>()
 builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
 builder.Services.AddSingleton<ListenerProxy>();
+builder.Services.AddSingleton<StationCatalog>();
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);
@@ -29,11 +32,16 @@ if (!string.IsNullOrEmpty(gateway.DirectoryUrl))
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
 
 var app = builder.Build();
+app.Use(CorsPolicy.InvokeAsync);
+app.UseWhen(context => PlaylistEndpoint.IsPlaylist(context.Request.Path) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)), playlists => playlists.Run(PlaylistEndpoint.HandleAsync));
 app.MapServiceDefaults();
 app.MapReverseProxy();
+app.MapMethods("/", ["GET", "HEAD"], ListenerPage.HandleAsync);
+var listeners = app.Services.GetRequiredService<ListenerProxy>();
 if (gateway.ListenerProxy == ListenerProxyMode.Direct)
 {
-    var listeners = app.Services.GetRequiredService<ListenerProxy>();
     app.MapMethods("/{mount}", ["GET", "HEAD"], listeners.HandleAsync);
 }
+
+app.MapGet("/api/stations/{mount}/events", listeners.HandleAsync); // now-playing from the edge that holds the station
 app.Run();

@@ -141,22 +141,23 @@ internal static class PublicApi
         json.WriteEndObject();
     }
 
+    /// <summary>Icecast's own form, for a record that lacks it: <c>channels=2;samplerate=44100;bitrate=128</c>.</summary>
     private static string AudioInfo(StationInfo station)
     {
         var parts = new List<string>(3);
+        if (station.Channels > 0)
+        {
+            parts.Add(FormattableString.Invariant($"channels={station.Channels}"));
+        }
+
         if (station.SampleRate > 0)
         {
-            parts.Add(FormattableString.Invariant($"ice-samplerate={station.SampleRate}"));
+            parts.Add(FormattableString.Invariant($"samplerate={station.SampleRate}"));
         }
 
         if (station.Bitrate > 0)
         {
-            parts.Add(FormattableString.Invariant($"ice-bitrate={station.Bitrate}"));
-        }
-
-        if (station.Channels > 0)
-        {
-            parts.Add(FormattableString.Invariant($"ice-channels={station.Channels}"));
+            parts.Add(FormattableString.Invariant($"bitrate={station.Bitrate}"));
         }
 
         return string.Join(';', parts);

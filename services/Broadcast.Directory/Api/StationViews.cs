@@ -23,7 +23,8 @@ internal sealed record StationView(
     long Listeners,
     long ListenerPeak,
     string ListenUrl,
-    string Ingest)
+    string Ingest,
+    TitleView[] History)
 {
     public static StationView From(StationInfo station, long peak, string baseUrl) => new(
         station.Mount,
@@ -41,8 +42,12 @@ internal sealed record StationView(
         station.Listeners,
         peak,
         baseUrl + station.Mount,
-        station.IngestId);
+        station.IngestId,
+        [.. station.History.Reverse().Select(t => new TitleView(t.Title, t.Url, t.Started?.ToDateTimeOffset()))]);
 }
+
+/// <summary>One title of a station's history (newest first in views).</summary>
+internal sealed record TitleView(string Title, string Url, DateTimeOffset? Started);
 
 /// <summary>A provisioned station as the admin API shows it: never the password or its hash.</summary>
 internal sealed record ProvisionedView(string Mount, string? Name, string? Description, string? Genre, string? Url, bool Public, DateTimeOffset Updated);

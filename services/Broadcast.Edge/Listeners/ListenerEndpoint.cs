@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using Broadcast.Edge.Stations;
@@ -83,7 +84,17 @@ internal static class ListenerEndpoint
             cursor = feed.Join(options, out oggHeaders);
         }
 
+        // ICY metadata in-band for MP3 and AAC listeners who ask; Ogg carries titles in its own comment headers, and
+        // Icecast, too, answers Ogg listeners without icy-metaint.
+        var metaint = WantsIcyMetadata(context.Request) && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
+            ? options.IcyMetaInterval
+            : 0;
         WriteHeaders(response, feed.Metadata);
+        if (metaint > 0)
+        {
+            response.Headers["icy-metaint"] = metaint.ToString(CultureInfo.InvariantCulture);
+        }
+
         response.Headers[OffsetHeader] = cursor.ToString(CultureInfo.InvariantCulture);
         response.Headers[HeaderBytesHeader] = oggHeaders.Length.ToString(CultureInfo.InvariantCulture);
         response.Headers[SessionHeader] = feed.Metadata.SessionId.ToString("N");
@@ -99,7 +110,7 @@ internal static class ListenerEndpoint
             await writer.WriteAsync(oggHeaders, context.RequestAborted).ConfigureAwait(false);
         }
 
-        var sent = await StreamAsync(context, feed, cursor, options.LagPolicy, logger).ConfigureAwait(false);
+        var sent = await StreamAsync(context, feed, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
         EdgeLog.ListenerLeft(logger, feed.Station.Mount, sent);
     }
 
@@ -132,7 +143,11 @@ internal static class ListenerEndpoint
         return null;
     }
 
-    private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, LagPolicy policy, ILogger logger)
+    /// <summary>Players ask for in-band titles with <c>Icy-MetaData: 1</c> (VLC, mpv, ffmpeg, streamripper, browsers' ICY readers).</summary>
+    private static bool WantsIcyMetadata(HttpRequest request) =>
+        request.Headers.TryGetValue("Icy-MetaData", out var value) && value.Count > 0 && value[0]?.Trim() == "1";
+
+    private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, IcyInterleave icy, LagPolicy policy, ILogger logger)
     {
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
@@ -142,7 +157,7 @@ internal static class ListenerEndpoint
         while (!aborted.IsCancellationRequested)
         {
             var seen = signal.Version;
-            var (status, copied) = CopyAvailable(writer, feed.Ring, cursor);
+            var (status, copied) = CopyAvailable(writer, feed, cursor, ref icy);
             if (copied > 0)
             {
                 cursor += copied;
@@ -180,11 +195,13 @@ internal static class ListenerEndpoint
     }
 
     /// <summary>
-    /// Moves what the ring holds past <paramref name="cursor"/> into Kestrel's pipe, up to <see cref="FlushBytes"/>,
-    /// for one flush (one socket write). The status is that of the read that stopped the copy.
+    /// Moves what the ring holds past <paramref name="cursor"/> into Kestrel's pipe, up to <see cref="FlushBytes"/> of
+    /// audio, for one flush (one socket write), with an ICY block after every interval when the listener asked for
+    /// them. The status is that of the read that stopped the copy.
     /// </summary>
-    private static (RingReadStatus Status, int Copied) CopyAvailable(PipeWriter writer, StationRingBuffer ring, long cursor)
+    private static (RingReadStatus Status, int Copied) CopyAvailable(PipeWriter writer, StationFeed feed, long cursor, ref IcyInterleave icy)
     {
+        var ring = feed.Ring;
         var copied = 0;
         RingReadStatus status;
         do
@@ -192,7 +209,13 @@ internal static class ListenerEndpoint
             // No size hint: with chunked encoding Kestrel adds its chunk framing to the hint, and a full block's
             // worth plus framing no longer fits one pool block, so every write fell back to a fresh array.
             var span = writer.GetSpan();
-            status = ring.TryRead(cursor + copied, span[..Math.Min(span.Length, FlushBytes - copied)], out var read);
+            var room = Math.Min(span.Length, FlushBytes - copied);
+            if (icy.Interval > 0)
+            {
+                room = Math.Min(room, icy.UntilBlock);
+            }
+
+            status = ring.TryRead(cursor + copied, span[..room], out var read);
             if (status != RingReadStatus.Data)
             {
                 break;
@@ -200,6 +223,11 @@ internal static class ListenerEndpoint
 
             writer.Advance(read);
             copied += read;
+            if (icy.Interval > 0 && (icy.UntilBlock -= read) == 0)
+            {
+                writer.Write(icy.NextBlock(feed.TitleAt(cursor + copied)).Span);
+                icy.UntilBlock = icy.Interval;
+            }
         }
         while (copied < FlushBytes);
 
@@ -213,7 +241,8 @@ internal static class ListenerEndpoint
         headers.CacheControl = "no-cache, no-store";
         headers.Pragma = "no-cache";
         headers.AccessControlAllowOrigin = "*";
-        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-audio-info, Broadcast-Offset, Broadcast-Header-Bytes, Broadcast-Session";
+        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-metaint, icy-audio-info, Broadcast-Offset, Broadcast-Header-Bytes, Broadcast-Session";
+        headers.AcceptRanges = "none"; // a live stream: a Range request is answered with the stream, never 416
         SetIfPresent(headers, "icy-name", metadata.Name);
         SetIfPresent(headers, "icy-description", metadata.Description);
         SetIfPresent(headers, "icy-genre", metadata.Genre);

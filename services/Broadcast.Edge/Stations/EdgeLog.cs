@@ -20,4 +20,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(2005, LogLevel.Error, "Station {Mount}: releasing its feed failed")]
     public static partial void ReleaseFailed(ILogger logger, string mount, Exception exception);
+
+    [LoggerMessage(2006, LogLevel.Information, "Station {Mount}: title from offset {Offset}: {Title}")]
+    public static partial void TitleChanged(ILogger logger, string mount, long offset, string title);
 }

@@ -18,6 +18,7 @@ internal sealed class StationFeed : IAsyncDisposable
     private readonly DataSignal[] _signals;
     private readonly long[] _wokenEnd;
     private byte[] _oggHeaders;
+    private FeedTitle[] _titles;
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
     private ITimer? _wakeTimer;
@@ -26,8 +27,12 @@ internal sealed class StationFeed : IAsyncDisposable
     private int _stopped;
     private int _disposalClaimed;
 
+    /// <summary>Title changes kept per station: enough to cover the ring at one change every few seconds.</summary>
+    public const int MaxTitles = 32;
+
     public StationFeed(StationName station, StationMetadata metadata, StationRingBuffer ring, byte[] oggHeaders, INatsSub<NatsMemoryOwner<byte>> subscription, ILogger logger)
     {
+        _titles = [.. (metadata.Titles ?? []).TakeLast(MaxTitles).Select(change => new FeedTitle(change))];
         Station = station;
         Metadata = metadata;
         Ring = ring;
@@ -61,9 +66,33 @@ internal sealed class StationFeed : IAsyncDisposable
     /// <summary>Listeners currently reading; changed only under the registry's lock.</summary>
     public int Listeners { get; set; }
 
+    /// <summary>Of <see cref="Listeners"/>, the now-playing watchers (SSE); changed only under the registry's lock.</summary>
+    public int Watchers { get; set; }
+
     public ITimer? IdleTimer { get; set; }
 
     public long GapBytes { get; private set; }
+
+    /// <summary>Title changes this edge knows for the session, oldest first (replaced, never changed: readers need no lock).</summary>
+    public FeedTitle[] Titles => Volatile.Read(ref _titles);
+
+    /// <summary>
+    /// The title in effect at stream offset <paramref name="offset"/>: the newest change stamped at or before it;
+    /// null when none is. The same on every edge, since the stamps are the ingest's.
+    /// </summary>
+    public FeedTitle? TitleAt(long offset)
+    {
+        var titles = Titles;
+        for (var i = titles.Length - 1; i >= 0; i--)
+        {
+            if (titles[i].Offset <= offset)
+            {
+                return titles[i];
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Starts the pump. With a <paramref name="wakeInterval"/> above zero, each listener is woken once per interval
@@ -163,6 +192,12 @@ internal sealed class StationFeed : IAsyncDisposable
     /// <summary>Copies one chunk into the ring; false when the stream ended.</summary>
     private bool Accept(ReadOnlySpan<byte> message)
     {
+        if (TitleEnvelope.IsTitle(message))
+        {
+            AcceptTitle(message);
+            return true;
+        }
+
         if (ChunkEnvelope.TryRead(message, out var chunk) != ChunkEnvelopeError.None)
         {
             return true; // not ours to understand; a newer or broken publisher must not stop the station
@@ -227,6 +262,30 @@ internal sealed class StationFeed : IAsyncDisposable
         {
             _signals[group].Pulse();
         }
+    }
+
+    /// <summary>A title change of this session: kept with its ICY block; listeners switch when their cursor reaches it.</summary>
+    private void AcceptTitle(ReadOnlySpan<byte> message)
+    {
+        if (!TitleEnvelope.TryRead(message, out var session, out var offset, out var stamped, out var title, out var url) || session != Metadata.SessionId)
+        {
+            return;
+        }
+
+        var titles = Titles;
+        if (titles.Length > 0 && titles[^1].Offset > offset)
+        {
+            return; // already known (it came with the metadata reply)
+        }
+
+        var change = new TitleChange(offset, System.Text.Encoding.UTF8.GetString(title), System.Text.Encoding.UTF8.GetString(url), stamped);
+        if (titles.Length > 0 && titles[^1].Offset == offset && titles[^1].Change.Title == change.Title && titles[^1].Change.Url == change.Url)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _titles, [.. titles.TakeLast(MaxTitles - 1), new FeedTitle(change)]);
+        EdgeLog.TitleChanged(_logger, Station.Mount, offset, change.Title);
     }
 
     /// <summary>Header pages of a new chain (rare): kept for new listeners and passed in-line to current ones.</summary>

@@ -40,7 +40,7 @@ internal sealed class StationFeedRegistry(
     {
         lock (_lock)
         {
-            return _feeds.Values.Where(f => f.Listeners > 0).ToDictionary(f => f.Station.Mount, f => (long)f.Listeners, StringComparer.Ordinal);
+            return _feeds.Values.Where(f => f.Listeners > f.Watchers).ToDictionary(f => f.Station.Mount, f => (long)(f.Listeners - f.Watchers), StringComparer.Ordinal);
         }
     }
 
@@ -90,6 +90,34 @@ internal sealed class StationFeedRegistry(
         {
             _starting.Release();
         }
+    }
+
+    /// <summary>
+    /// Joins a now-playing watcher (an SSE client): it keeps the feed alive like a listener, but is not counted as one
+    /// in the directory's totals.
+    /// </summary>
+    public async Task<StationFeed?> AcquireWatcherAsync(StationName station, CancellationToken cancellationToken)
+    {
+        var feed = await AcquireAsync(station, cancellationToken).ConfigureAwait(false);
+        if (feed is not null)
+        {
+            lock (_lock)
+            {
+                feed.Watchers++;
+            }
+        }
+
+        return feed;
+    }
+
+    public void ReleaseWatcher(StationFeed feed)
+    {
+        lock (_lock)
+        {
+            feed.Watchers--;
+        }
+
+        Release(feed);
     }
 
     public void Release(StationFeed feed)
@@ -229,34 +257,27 @@ internal sealed class StationFeedRegistry(
     {
         var settings = options.Value;
         var timeout = new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(settings.RequestTimeoutMilliseconds) };
-        StationMetadata? metadata;
-        try
-        {
-            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.Metadata(station), default, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-            metadata = JsonSerializer.Deserialize(reply.Data.Span, StationMetadataJsonContext.Default.StationMetadata);
-        }
-        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or JsonException)
-        {
-            return null;
-        }
 
-        if (metadata is null)
-        {
-            return null;
-        }
-
-        // Subscribe before asking for the burst, so no chunk falls between the two.
-        // Not the first listener's token: the subscription lives as long as the feed, whoever started it.
+        // Subscribe before asking for metadata (its recent titles) and the burst, so no chunk and no title falls
+        // between them. Not the first listener's token: the subscription lives as long as the feed, whoever started it.
         var subscription = await nats.SubscribeCoreAsync<NatsMemoryOwner<byte>>(Subjects.Audio(station), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        var request = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(request, Math.Max(settings.BurstBytes, (int)(settings.BurstSeconds * 48_000)) * 2);
-        StationRingBuffer ring;
-        byte[] headers = [];
         try
         {
+            var metadata = await RequestMetadataAsync(station, timeout, cancellationToken).ConfigureAwait(false);
+            if (metadata is null)
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            var request = new byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(request, Math.Max(settings.BurstBytes, (int)(settings.BurstSeconds * 48_000)) * 2);
             var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, NatsMemoryOwner<byte>>(Subjects.Burst(station), request, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             using var owner = reply.Data;
-            ring = FromBurst(owner.Memory.Span, metadata, settings, out headers);
+            var ring = FromBurst(owner.Memory.Span, metadata, settings, out var headers);
+            Interlocked.Add(ref _bufferBytes, ring.Capacity);
+            EdgeLog.StationStarted(logger, station.Mount, ring.Start);
+            return new StationFeed(station, metadata, ring, headers, subscription, logger);
         }
         catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException)
         {
@@ -268,10 +289,19 @@ internal sealed class StationFeedRegistry(
             await subscription.DisposeAsync().ConfigureAwait(false); // the listener left while we asked; nobody owns it
             throw;
         }
+    }
 
-        Interlocked.Add(ref _bufferBytes, ring.Capacity);
-        EdgeLog.StationStarted(logger, station.Mount, ring.Start);
-        return new StationFeed(station, metadata, ring, headers, subscription, logger);
+    private async Task<StationMetadata?> RequestMetadataAsync(StationName station, NatsSubOpts timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.Metadata(station), default, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(reply.Data.Span, StationMetadataJsonContext.Default.StationMetadata);
+        }
+        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or JsonException)
+        {
+            return null;
+        }
     }
 
     private static StationRingBuffer FromBurst(ReadOnlySpan<byte> message, StationMetadata metadata, EdgeOptions settings, out byte[] oggHeaders)

@@ -15,6 +15,7 @@ internal sealed partial class DirectoryEdgeWatcher(
     DirectoryClient client,
     InMemoryConfigProvider proxyConfig,
     EdgeLoads loads,
+    Listeners.StationCatalog catalog,
     IOptions<GatewayOptions> options,
     ILogger<DirectoryEdgeWatcher> logger) : BackgroundService
 {
@@ -67,6 +68,7 @@ internal sealed partial class DirectoryEdgeWatcher(
 
     private void Apply(DirectorySnapshot snapshot)
     {
+        catalog.Update(snapshot.Stations);
         loads.Update(snapshot.Edges.Select(e => KeyValuePair.Create(e.EdgeId, e.Listeners)));
         var edges = snapshot.Edges.Where(e => !e.Draining)
             .Select(e => new EdgeDestination(e.EdgeId, e.Address))

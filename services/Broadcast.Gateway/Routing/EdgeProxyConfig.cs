@@ -55,7 +55,8 @@ internal static class EdgeProxyConfig
         {
             // Public reads only (the admin API stays on the directory's internal address). Order -1: "/status-json.xsl"
             // would otherwise match the listener route's "/{mount}".
-            string[] paths = ["/status-json.xsl", "/api/stations", "/api/stations/{**mount}", "/api/edges"];
+            // "/api/stations/{mount}" is one segment: "/api/stations/{mount}/events" (now-playing) goes to an edge instead.
+            string[] paths = ["/status-json.xsl", "/api/stations", "/api/stations/{mount}", "/api/edges"];
             routes.AddRange(paths.Select((path, i) => new RouteConfig
             {
                 RouteId = $"directory-{i}",

@@ -21,7 +21,7 @@ internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOption
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var station = context.Request.Path.Value ?? "/";
+        var station = StationKey(context.Request.Path.Value ?? "/");
         var limit = options.Value.MaxListenersPerEdge;
         DestinationState? best = null;
         DestinationState? bestUnderLimit = null;
@@ -41,6 +41,18 @@ internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOption
         }
 
         return bestUnderLimit ?? best;
+    }
+
+    /// <summary>
+    /// The station a request is for: its path, or for now-playing events (<c>/api/stations/{mount}/events</c>) the
+    /// mount, so a station's watchers land on the edge that holds its listeners' ring.
+    /// </summary>
+    internal static string StationKey(string path)
+    {
+        const string prefix = "/api/stations/", suffix = "/events";
+        return path.StartsWith(prefix, StringComparison.Ordinal) && path.EndsWith(suffix, StringComparison.Ordinal) && path.Length > prefix.Length + suffix.Length
+            ? path[(prefix.Length - 1)..^suffix.Length]
+            : path;
     }
 
     /// <summary>A stable 64-bit hash (XxHash64, not string.GetHashCode, which differs per process).</summary>

@@ -85,10 +85,10 @@ internal sealed class ChunkPublisher
     /// Seals what is batched and queues a title message stamped with <see cref="Offset"/>, so the title travels in
     /// order with the audio and takes effect at the next frame. Call <see cref="PublishPendingAsync"/> next.
     /// </summary>
-    public void AddTitle(string title, string url)
+    public void AddTitle(string title, string url, DateTimeOffset stamped)
     {
         Seal();
-        _pendingLengths[_pending] = TitleEnvelope.Write(_messages[_pending], _session, Offset, _station, title, url);
+        _pendingLengths[_pending] = TitleEnvelope.Write(_messages[_pending], _session, Offset, stamped, _station, title, url);
         _pending++;
     }
 

@@ -203,7 +203,7 @@ internal sealed class SourceSession : IDisposable
             }
         }
 
-        _publisher.AddTitle(title, url);
+        _publisher.AddTitle(title, url, change.Started);
         TitleStamped?.Invoke();
     }
 

@@ -16,13 +16,14 @@ namespace Broadcast.Shared.Messaging;
 /// <code>
 ///  0  2  magic "BT"
 ///  2  1  version (1)
-///  3  1  header length H (40); later versions append fields and raise it, readers skip what they do not know
+///  3  1  header length H (48); later versions append fields and raise it, readers skip what they do not know
 ///  4  2  title length T (UTF-8 bytes, at most TitleChange.MaxTitleBytes)
 ///  6  2  url length U (at most TitleChange.MaxUrlBytes)
 ///  8  1  station length S
 ///  9  7  reserved, 0
 /// 16  8  offset the title takes effect at
 /// 24 16  session id (RFC 4122 byte order)
+/// 40  8  when the ingest stamped it, Unix milliseconds
 ///  H  S  station, ASCII; then T bytes of title, then U bytes of url
 /// </code>
 /// </remarks>
@@ -30,7 +31,7 @@ public static class TitleEnvelope
 {
     public const byte Version = 1;
 
-    public const int HeaderSize = 40;
+    public const int HeaderSize = 48;
 
     /// <summary>Bytes a title message can take at most.</summary>
     public const int MaxSize = HeaderSize + StationName.MaxLength + TitleChange.MaxTitleBytes + TitleChange.MaxUrlBytes;
@@ -42,7 +43,7 @@ public static class TitleEnvelope
     public static bool IsTitle(ReadOnlySpan<byte> message) => message.Length >= 2 && message[0] == MagicB && message[1] == MagicT;
 
     /// <summary>Writes a title message; title and url are cut to their byte limits at a character boundary.</summary>
-    public static int Write(Span<byte> destination, Guid session, long offset, ReadOnlySpan<byte> station, string title, string url)
+    public static int Write(Span<byte> destination, Guid session, long offset, DateTimeOffset stamped, ReadOnlySpan<byte> station, string title, string url)
     {
         if (station.IsEmpty || station.Length > StationName.MaxLength)
         {
@@ -63,13 +64,15 @@ public static class TitleEnvelope
         destination[8] = (byte)station.Length;
         BinaryPrimitives.WriteInt64BigEndian(destination[16..], offset);
         session.TryWriteBytes(destination[24..40], bigEndian: true, out _);
+        BinaryPrimitives.WriteInt64BigEndian(destination[40..], stamped.ToUnixTimeMilliseconds());
         station.CopyTo(destination[HeaderSize..]);
         return at + titleLength + urlLength;
     }
 
     /// <summary>Reads a title message; false for anything malformed (never throws on bad input).</summary>
-    public static bool TryRead(ReadOnlySpan<byte> message, out Guid session, out long offset, out ReadOnlySpan<byte> title, out ReadOnlySpan<byte> url)
+    public static bool TryRead(ReadOnlySpan<byte> message, out Guid session, out long offset, out DateTimeOffset stamped, out ReadOnlySpan<byte> title, out ReadOnlySpan<byte> url)
     {
+        stamped = default;
         session = default;
         offset = 0;
         title = default;
@@ -91,6 +94,8 @@ public static class TitleEnvelope
         }
 
         session = new Guid(message[24..40], bigEndian: true);
+        var milliseconds = BinaryPrimitives.ReadInt64BigEndian(message[40..]);
+        stamped = milliseconds is >= 0 and < 253_402_300_800_000 ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : default;
         var at = headerLength + stationLength;
         title = message.Slice(at, titleLength);
         url = message.Slice(at + titleLength, urlLength);
