@@ -39,12 +39,13 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
     public string Logs => string.Join("\n----\n", _members.Select(m => $"[{m.Name} {m.Address}]\n{m.Process.Output}"));
 
-    public static async Task<DirectoryCluster> StartAsync(int ingests, int edges, int maxListenersPerEdge = 5000)
+    /// <summary>Starts the cluster; <paramref name="ingestSettings"/> are extra environment settings for every ingest (e.g. <c>Ingest__ShoutcastPort</c>).</summary>
+    public static async Task<DirectoryCluster> StartAsync(int ingests, int edges, int maxListenersPerEdge = 5000, IDictionary<string, string>? ingestSettings = null)
     {
         var cluster = new DirectoryCluster();
         try
         {
-            await cluster.StartAllAsync(ingests, edges, maxListenersPerEdge).ConfigureAwait(false);
+            await cluster.StartAllAsync(ingests, edges, maxListenersPerEdge, ingestSettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -106,7 +107,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
         await KillRedisAsync().ConfigureAwait(false);
     }
 
-    private async Task StartAllAsync(int ingestCount, int edgeCount, int maxListenersPerEdge)
+    private async Task StartAllAsync(int ingestCount, int edgeCount, int maxListenersPerEdge, IDictionary<string, string> ingestSettings)
     {
         RedisPort = FreePort.Next();
         StartRedis();
@@ -132,7 +133,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
         for (var i = 0; i < ingestCount; i++)
         {
-            Ingests.Add(Start("Broadcast.Ingest", new Dictionary<string, string>
+            Ingests.Add(Start("Broadcast.Ingest", new Dictionary<string, string>(ingestSettings)
             {
                 ["Nats__Url"] = _nats,
                 ["Ingest__SourcePassword"] = SourcePassword,

@@ -138,7 +138,8 @@ internal static class MetadataEndpoint
     }
 
     private static bool FromSource(HttpContext context, SourceSession session) =>
-        session.RemoteAddress is null || string.Equals(context.Connection.RemoteIpAddress?.ToString(), session.RemoteAddress, StringComparison.Ordinal);
+        session.RemoteAddress is null
+        || (context.Connection.RemoteIpAddress is { } address && string.Equals(SourceConnection.Normal(address), session.RemoteAddress, StringComparison.Ordinal));
 
     private static Task ReplyAsync(HttpResponse response, int status, string message)
     {
