@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using Broadcast.Edge.Stations;
+using Broadcast.ServiceDefaults.Listeners;
 using Broadcast.Shared.Buffers;
 using Broadcast.Shared.Stations;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -93,6 +94,11 @@ internal static class ListenerEndpoint
         if (metaint > 0)
         {
             response.Headers["icy-metaint"] = metaint.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (IcyClients.WantsUnchunked(context.Request.Protocol, context.Request.Headers))
+        {
+            response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
         }
 
         response.Headers[OffsetHeader] = cursor.ToString(CultureInfo.InvariantCulture);

@@ -109,6 +109,11 @@ internal sealed class ListenerProxy(
             response.StatusCode = (int)reply.StatusCode;
             CopyHeaders(reply.Headers, response.Headers);
             CopyHeaders(reply.Content.Headers, response.Headers);
+            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request.Protocol, request.Headers))
+            {
+                response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
+            }
+
             if (method == HttpMethod.Head)
             {
                 return;

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Broadcast.ServiceDefaults.Listeners;
+
+/// <summary>
+/// Which listeners get the stream unchunked. Icecast answers every listener with a plain body delimited by the
+/// connection's close (HTTP/1.0 style); ICY readers that send <c>HTTP/1.1</c> requests rely on that and cannot parse
+/// chunked transfer coding: streamripper (<c>GET … HTTP/1.1</c>, <c>Icy-Metadata: 1</c>, <c>Connection: close</c>) reads
+/// the chunk-size lines as audio and fails with SR_ERROR_INVALID_METADATA. Kestrel chunks every HTTP/1.1 body without
+/// a length unless the response names another transfer coding, so for those clients the response says
+/// <c>Transfer-Encoding: identity</c>: Kestrel then writes the body as it is and closes the connection at its end.
+/// Browsers (which send <c>Sec-Fetch-Mode</c>) keep standard chunking.
+/// </summary>
+public static class IcyClients
+{
+    public static bool WantsUnchunked(string protocol, IHeaderDictionary headers) =>
+        protocol == "HTTP/1.1"
+        && headers.TryGetValue("Icy-MetaData", out var icy) && icy.Count > 0 && icy[0]?.Trim() == "1"
+        && !headers.ContainsKey("Sec-Fetch-Mode");
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Broadcast.Testing;
+
+namespace Broadcast.EndToEnd.Tests;
+
+/// <summary>
+/// Real players read the titles through the gateway: mpv shows the live title, streamripper splits tracks where the
+/// title changes, and liquidsoap, as a source, sends its own track metadata.
+/// </summary>
+[Collection(nameof(SourceProtocolTests))]
+public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<IcecastClientsFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Mpv_ShowsTheLiveTitle()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var source = SourceClient.StartFfmpeg(fixture.Ingest, "/mpv.mp3", "mp3", seconds: 60, DirectoryCluster.SourcePassword);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri(fixture.Cluster.Gateway, "/mpv.mp3");
+        await Listener.WaitLiveAsync(http, url, Timeout, fixture.Cluster.Logs + source.Output);
+        await UpdateAsync(http, "/mpv.mp3", "Mpv Artist - Seen Title", ct);
+        await using (var probe = await IcyReader.OpenAsync(url, ct))
+        {
+            await probe.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Mpv Artist - Seen Title"), Timeout, "the title in the stream", ct);
+        }
+
+        await using var mpv = ManagedProcess.Start(ExternalTool.Find("mpv"), ["--no-config", "--vo=null", "--ao=null", "--length=8", "--term-playing-msg=MEDIA-TITLE=${media-title}", "--msg-level=all=info", url.ToString()]);
+        await Poll.UntilAsync(() => Task.FromResult(mpv.Output.Contains("Mpv Artist - Seen Title", StringComparison.Ordinal)), Timeout, "mpv to show the title\n" + mpv.Output);
+    }
+
+    [Fact]
+    public async Task Streamripper_SplitsTracksAtTitleChanges()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var source = SourceClient.StartFfmpeg(fixture.Ingest, "/rip.mp3", "mp3", seconds: 90, DirectoryCluster.SourcePassword);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri(fixture.Cluster.Gateway, "/rip.mp3");
+        await Listener.WaitLiveAsync(http, url, Timeout, fixture.Cluster.Logs + source.Output);
+        await UpdateAsync(http, "/rip.mp3", "Ripper - First", ct);
+        var directory = Directory.CreateTempSubdirectory("rip-").FullName;
+        await using var ripper = ManagedProcess.Start(ExternalTool.Find("streamripper"), [url.ToString(), "-d", directory, "-s", "-l", "40", "--quiet"]);
+        await using var clock = await IcyReader.OpenAsync(url, ct);
+
+        // Each title plays for a few seconds, as heard by a listener like streamripper (the ICY reader paces the steps,
+        // once past its burst: until then it reads faster than real time).
+        await clock.ReadUntilAsync(r => r.Audio.Length > (64 * 1024) + 32_000, Timeout, "the reader to reach the live edge", ct);
+        foreach (var title in new[] { "Ripper - Second", "Ripper - Third" })
+        {
+            var heard = clock.Audio.Length;
+            await clock.ReadUntilAsync(r => r.Audio.Length > heard + (7 * 16_000), Timeout, "seven seconds of audio", ct);
+            await UpdateAsync(http, "/rip.mp3", title, ct);
+            await clock.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == title), Timeout, title, ct);
+        }
+
+        // "Second" began and ended while streamripper listened: it is a whole track of its own.
+        var track = Path.Combine(directory, "Ripper - Second.mp3");
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(track) && new FileInfo(track).Length > 40_000), Timeout, $"streamripper's track {track}; files: {string.Join(", ", Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))}\n{ripper.Output}");
+        Assert.Equal("mp3", await Listener.DecodeAsync(track, ct));
+    }
+
+    private async Task UpdateAsync(HttpClient http, string mount, string song, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, $"/admin/metadata?mode=updinfo&mount={mount}&song={Uri.EscapeDataString(song)}"));
+        request.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
+        using var response = await http.SendAsync(request, ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
