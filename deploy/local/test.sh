@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command. On a fresh Debian machine: installs what the tests need from Debian
 # packages when missing (nats-server, redis-server, ffmpeg; the Icecast clients the compatibility tests drive:
-# ezstream, libshout's shout, mpv, streamripper, chromium), then runs every test in the solution
+# ezstream, libshout's shout, liquidsoap, mpv, streamripper, chromium), then runs every test in the solution
 # and ends with one plain line: "N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,6 +16,7 @@ command -v shout >/dev/null || missing+=(libshout-tools)
 command -v mpv >/dev/null || missing+=(mpv)
 command -v streamripper >/dev/null || missing+=(streamripper)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v liquidsoap >/dev/null || missing+=(liquidsoap)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

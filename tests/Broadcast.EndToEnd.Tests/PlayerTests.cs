@@ -61,6 +61,34 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         Assert.Equal("mp3", await Listener.DecodeAsync(track, ct));
     }
 
+    [Fact]
+    public async Task Liquidsoap_AsASource_StreamsAndItsTrackMetadataBecomesTheTitle()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await Media.ToneAsync("mp3", seconds: 6, ct, ("artist", "Liquid"), ("title", "Opening"));
+        var second = await Media.ToneAsync("mp3", seconds: 60, ct, ("artist", "Liquid"), ("title", "Second Song"));
+        var playlist = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.m3u");
+        await File.WriteAllTextAsync(playlist, first + "\n" + second + "\n", ct);
+        var script = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.liq");
+        await File.WriteAllTextAsync(script, $$"""
+            settings.init.allow_root.set(true)
+            settings.log.stdout.set(true)
+            settings.log.file.set(false)
+            s = mksafe(playlist(mode="normal", reload_mode="never", "{{playlist}}"))
+            output.icecast(%mp3(bitrate=128), host="{{fixture.Ingest.Host}}", port={{fixture.Ingest.Port}}, password="{{DirectoryCluster.SourcePassword}}", mount="/liquid.mp3", name="Liquid FM", s)
+            """, ct);
+        await using var liquidsoap = ManagedProcess.Start(ExternalTool.Find("liquidsoap"), [script]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri(fixture.Cluster.Gateway, "/liquid.mp3");
+        await Listener.WaitLiveAsync(http, url, TimeSpan.FromSeconds(60), fixture.Cluster.Logs + liquidsoap.Output);
+        await using var icy = await IcyReader.OpenAsync(url, ct);
+        Assert.Equal("Liquid FM", icy.Headers["icy-name"]);
+        await icy.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Liquid - Second Song"), Timeout, "liquidsoap's second track title\n" + liquidsoap.Output, ct);
+        var path = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.mp3");
+        await File.WriteAllBytesAsync(path, icy.Audio, ct);
+        Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
+    }
+
     private async Task UpdateAsync(HttpClient http, string mount, string song, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, $"/admin/metadata?mode=updinfo&mount={mount}&song={Uri.EscapeDataString(song)}"));
