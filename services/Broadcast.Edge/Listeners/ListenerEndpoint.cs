@@ -96,7 +96,7 @@ internal static class ListenerEndpoint
             response.Headers["icy-metaint"] = metaint.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (IcyClients.WantsUnchunked(context.Request.Protocol, context.Request.Headers))
+        if (IcyClients.WantsUnchunked(context.Request))
         {
             response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
         }

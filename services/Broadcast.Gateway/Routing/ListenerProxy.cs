@@ -109,7 +109,7 @@ internal sealed class ListenerProxy(
             response.StatusCode = (int)reply.StatusCode;
             CopyHeaders(reply.Headers, response.Headers);
             CopyHeaders(reply.Content.Headers, response.Headers);
-            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request.Protocol, request.Headers))
+            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request))
             {
                 response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
             }

@@ -13,6 +13,10 @@ namespace Broadcast.ServiceDefaults.Listeners;
 /// </summary>
 public static class IcyClients
 {
+    /// <summary>True for a <c>GET</c> (a <c>HEAD</c> has no body to delimit) from such a client.</summary>
+    public static bool WantsUnchunked(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && WantsUnchunked(request.Protocol, request.Headers);
+
     public static bool WantsUnchunked(string protocol, IHeaderDictionary headers) =>
         protocol == "HTTP/1.1"
         && headers.TryGetValue("Icy-MetaData", out var icy) && icy.Count > 0 && icy[0]?.Trim() == "1"

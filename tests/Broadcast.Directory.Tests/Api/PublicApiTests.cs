@@ -39,7 +39,7 @@ public sealed class PublicApiTests
         Assert.Equal(7, source.GetProperty("listeners").GetInt64());
         Assert.Equal(9, source.GetProperty("listener_peak").GetInt64());
         Assert.Equal(128, source.GetProperty("bitrate").GetInt32());
-        Assert.Equal("ice-samplerate=44100;ice-bitrate=128;ice-channels=2", source.GetProperty("audio_info").GetString());
+        Assert.Equal("channels=2;samplerate=44100;bitrate=128", source.GetProperty("audio_info").GetString()); // Icecast's own form
         Assert.Equal("https://radio.example.org/jazz.mp3", source.GetProperty("listenurl").GetString());
         Assert.Equal("audio/mpeg", source.GetProperty("server_type").GetString());
         Assert.Equal("Jazz FM", source.GetProperty("server_name").GetString());
