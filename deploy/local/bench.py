@@ -14,7 +14,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -139,11 +141,29 @@ def start_source(system, log, seconds):
     return source
 
 
+def retitle(system, every, stop):
+    """Changes the title every `every` seconds through Icecast's /admin/metadata (both systems take it from the source's address)."""
+    n = 0
+    while not stop.wait(every):
+        n += 1
+        query = urllib.parse.urlencode({"mode": "updinfo", "mount": "/bench.mp3", "song": f"Bench Artist - Track {n}"})
+        request = urllib.request.Request(f"{system.ingest}/admin/metadata?{query}")
+        request.add_header("Authorization", "Basic c291cmNlOmhhY2ttZQ==")  # source:hackme
+        try:
+            urllib.request.urlopen(request, timeout=2).read()
+        except OSError:
+            pass
+
+
+ICY = False  # set from --icy: every swarm listener asks for in-band titles
+
+
 def swarm(system, work, listeners, ramp, hold, label):
     """Runs the swarm, sampling the servers' peak RSS each second; returns its report, peaks and CPU ticks used."""
     path = os.path.join(work, f"swarm-{label}.json")
     command = ["dotnet", LOADTEST, "swarm", "--url", system.listen + "/bench.mp3", "--listeners", str(listeners),
-               "--ramp", str(ramp), "--duration", str(hold), "--bitrate-kbps", "128", "--json", path, "--label", label]
+               "--ramp", str(ramp), "--duration", str(hold), "--bitrate-kbps", "128", "--json", path, "--label", label,
+               "--icy", "1" if ICY else "0"]
     cpu0 = [p.cpu_ticks() for p in system.procs]
     peaks = [p.rss_mib() for p in system.procs]
     started = time.time()
@@ -164,6 +184,9 @@ def measure(system, work, args):
     total = 60 + sum(60 + args.hold + 20 for _ in args.sizes) + args.quiet + args.cycles * (args.cycle_hold + args.cycle_rest + 40) + 120
     source = start_source(system, log, total)
     result = {"label": system.label, "names": [p.name for p in system.procs], "levels": [], "cycles": []}
+    stop_titles = threading.Event()
+    if args.title_every > 0:
+        threading.Thread(target=retitle, args=(system, args.title_every, stop_titles), daemon=True).start()
     try:
         swarm(system, work, 50, 1, 5, f"{system.label}-warmup")  # JIT and first-touch, as a first listener would
         time.sleep(args.settle)
@@ -189,6 +212,7 @@ def measure(system, work, args):
             time.sleep(args.cycle_rest)
             result["cycles"].append({"report": report, "rss": [p.rss_mib() for p in system.procs]})
     finally:
+        stop_titles.set()
         source.terminate()
         for p in reversed(system.procs):
             p.stop()
@@ -236,7 +260,8 @@ def report_markdown(results, caps, args):
     lines = [f"# Broadcast vs Icecast 2, {datetime.date.today()}", "",
              f"Machine: {os.cpu_count()} CPUs ({open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].splitlines()[0].strip()}); "
              f"servers pinned to CPU 0, swarm and source to CPU 1: {PIN}. Source: ffmpeg, 128 kbit/s MP3, real time. "
-             f"Held {args.hold} s per level; {args.cycles} cycles of {args.cycle_size}.", ""]
+             f"Held {args.hold} s per level; {args.cycles} cycles of {args.cycle_size}. "
+             f"Listeners ask for ICY metadata: {ICY}; title change every {args.title_every} s (0: none).", ""]
     lines += ["| per level | " + " | ".join(r["label"] for r in results) + " |", "|---" * (len(results) + 1) + "|"]
     for i, n in enumerate(args.sizes):
         def cell(r, key):
@@ -290,7 +315,11 @@ def main():
     parser.add_argument("--capacity-hold", type=int, default=30)
     parser.add_argument("--out", default=os.path.join(ROOT, "deploy/local/bench-results"))
     parser.add_argument("--render", default="", help="only render the report from a results.json of an earlier run")
+    parser.add_argument("--icy", action="store_true", help="every listener sends Icy-MetaData: 1 (in-band titles)")
+    parser.add_argument("--title-every", type=int, default=0, help="seconds between title changes through /admin/metadata; 0: none")
     args = parser.parse_args()
+    global ICY
+    ICY = args.icy
     args.sizes = [int(x) for x in args.sizes.split(",") if x]
     if args.render:
         with open(args.render) as f:

@@ -4,7 +4,7 @@ const string Usage = """
     Broadcast load tools (bounded: every run stops by itself).
 
       swarm   --url http://127.0.0.1:8000/demo.mp3 --listeners 1000 --ramp 10 --duration 60
-              [--bitrate-kbps 0 (from icy-br)] [--settle 2] [--json report.json] [--label name]
+              [--bitrate-kbps 0 (from icy-br)] [--settle 2] [--json report.json] [--label name] [--icy 0|1]
               N listeners join over --ramp seconds, listen --duration seconds, then all leave. Reports time to first
               audio byte (p50/p90/p99/max), delivered bit rate against the stream's, and failures.
 

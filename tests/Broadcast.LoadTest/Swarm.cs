@@ -17,7 +17,7 @@ internal static class Swarm
     public static async Task<int> RunAsync(SwarmOptions options, CancellationToken cancellationToken)
     {
         var request = Encoding.ASCII.GetBytes(
-            $"GET {options.Url.PathAndQuery} HTTP/{options.HttpVersion}\r\nHost: {options.Url.Authority}\r\nUser-Agent: broadcast-swarm/1\r\nAccept: */*\r\n\r\n");
+            $"GET {options.Url.PathAndQuery} HTTP/{options.HttpVersion}\r\nHost: {options.Url.Authority}\r\nUser-Agent: broadcast-swarm/1\r\nAccept: */*\r\n{(options.IcyMetadata ? "Icy-MetaData: 1\r\n" : string.Empty)}\r\n");
         var discard = new byte[64 * 1024];
         var clock = Stopwatch.StartNew();
         var end = TimeSpan.FromSeconds(options.RampSeconds + options.DurationSeconds);

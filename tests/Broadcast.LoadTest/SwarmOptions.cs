@@ -1,7 +1,9 @@
 namespace Broadcast.LoadTest;
 
 /// <summary>What <c>swarm</c> does: how many listeners, how fast they join, how long they stay.</summary>
-internal sealed record SwarmOptions(Uri Url, int Listeners, double RampSeconds, double DurationSeconds, double SettleSeconds, int BitrateKbps, string HttpVersion, string? JsonPath, string Label)
+/// <param name="IcyMetadata">Ask for in-band titles (<c>Icy-MetaData: 1</c>), as VLC and mpv do; the metadata blocks (a byte per
+/// <c>icy-metaint</c> and a title block per change) are counted with the audio, under 0.01 % of it.</param>
+internal sealed record SwarmOptions(Uri Url, int Listeners, double RampSeconds, double DurationSeconds, double SettleSeconds, int BitrateKbps, string HttpVersion, string? JsonPath, string Label, bool IcyMetadata)
 {
     public static SwarmOptions From(Arguments args)
     {
@@ -14,7 +16,8 @@ internal sealed record SwarmOptions(Uri Url, int Listeners, double RampSeconds, 
             args.Integer("bitrate-kbps", 0),
             args.Text("http", "1.0"),
             args.Text("json", string.Empty) is { Length: > 0 } json ? json : null,
-            args.Text("label", "swarm"));
+            args.Text("label", "swarm"),
+            args.Integer("icy", 0) == 1);
         args.RejectUnknown();
         if (options.Listeners is < 1 or > 100_000 || options.DurationSeconds is <= 0 or > 86_400 || options.RampSeconds < 0 || options.SettleSeconds < 0)
         {
