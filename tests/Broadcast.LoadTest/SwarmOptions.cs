@@ -1,8 +1,11 @@
 namespace Broadcast.LoadTest;
 
 /// <summary>What <c>swarm</c> does: how many listeners, how fast they join, how long they stay.</summary>
-/// <param name="IcyMetadata">Ask for in-band titles (<c>Icy-MetaData: 1</c>), as VLC and mpv do; the metadata blocks (a byte per
-/// <c>icy-metaint</c> and a title block per change) are counted with the audio, under 0.01 % of it.</param>
+/// <remarks>
+/// With <see cref="IcyMetadata"/> every listener asks for in-band titles (<c>Icy-MetaData: 1</c>), as VLC and mpv do;
+/// the metadata blocks (a byte per <c>icy-metaint</c> and a title block per change) are counted with the audio, under
+/// 0.01 % of it.
+/// </remarks>
 internal sealed record SwarmOptions(Uri Url, int Listeners, double RampSeconds, double DurationSeconds, double SettleSeconds, int BitrateKbps, string HttpVersion, string? JsonPath, string Label, bool IcyMetadata)
 {
     public static SwarmOptions From(Arguments args)
