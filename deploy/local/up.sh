@@ -38,7 +38,8 @@ pids+=($!)
 directory=http://127.0.0.1:8301
 run Broadcast.Directory 8300 Redis__Configuration=127.0.0.1:6390 Directory__AdminToken="${BROADCAST_ADMIN_TOKEN:-change-me}" \
   Kestrel__Endpoints__Http__Url=http://127.0.0.1:8300 Kestrel__Endpoints__Grpc__Url=$directory Kestrel__Endpoints__Grpc__Protocols=Http2
-run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme Ingest__DirectoryUrl=$directory
+run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme Ingest__DirectoryUrl=$directory \
+  Ingest__AdminPassword="${BROADCAST_ADMIN_PASSWORD:-change-me}" Ingest__ShoutcastPort=8002 Ingest__ShoutcastMount=/stream
 run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
 run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
 run Broadcast.Gateway 8000 Gateway__DirectoryUrl=$directory Gateway__DirectoryHttpUrl=http://127.0.0.1:8300
@@ -47,7 +48,7 @@ for url in http://127.0.0.1:8300 http://127.0.0.1:8001 http://127.0.0.1:8101 htt
 # The demo station: a real MP3 encoder pushing a changing tone in real time, as any Icecast source would.
 if command -v ffmpeg >/dev/null; then
   ffmpeg -hide_banner -v error -re -f lavfi -i "sine=frequency=440:beep_factor=4" -c:a libmp3lame -b:a 128k \
-    -content_type audio/mpeg -ice_name "Broadcast demo" -ice_genre "Test tones" \
+    -content_type audio/mpeg -ice_name "Broadcast demo" -ice_genre "Test tones" -ice_public 1 \
     icecast://source:hackme@127.0.0.1:8001/demo.mp3 >"$logs/demo-source.log" 2>&1 &
 else
   dotnet tests/Broadcast.LoadTest/bin/Release/net10.0/Broadcast.LoadTest.dll source --url http://127.0.0.1:8001/demo.mp3 \
@@ -59,8 +60,12 @@ pids+=($!)
 cat <<MSG
 
 Broadcast is running on loopback (logs: $logs).
-  Listen:   curl -s http://127.0.0.1:8000/demo.mp3 | ffplay -nodisp -    (or open the URL in VLC/mpv)
+  Page:     http://127.0.0.1:8000/   (live stations, a player, now playing)
+  Listen:   curl -s http://127.0.0.1:8000/demo.mp3 | ffplay -nodisp -    (or open the URL in VLC/mpv; playlists: /demo.mp3.m3u)
   Encoders: icecast://source:hackme@127.0.0.1:8001/<mount>   e.g. ffmpeg ... -content_type audio/mpeg icecast://...
+            SHOUTcast v1 encoders: host 127.0.0.1, port 8001 (they add one: 8002), password hackme -> /stream
+  Titles:   curl -u source:hackme 'http://127.0.0.1:8001/admin/metadata?mode=updinfo&mount=/demo.mp3&song=Artist+-+Title'
+            now playing, live: curl -N http://127.0.0.1:8000/api/stations/demo.mp3/events
   Status:   http://127.0.0.1:8000/status-json.xsl   http://127.0.0.1:8000/api/stations   http://127.0.0.1:8000/api/edges
   Admin:    curl -X PUT -H "Authorization: Bearer ${BROADCAST_ADMIN_TOKEN:-change-me}" -d '{"password":"…"}' \
               -H 'Content-Type: application/json' http://127.0.0.1:8300/api/admin/stations/<mount>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Broadcast.Testing;
@@ -21,8 +19,7 @@ public sealed class ListenerPageTests(IcecastClientsFixture fixture) : IClassFix
     public async Task Page_ListsTheStation_PlaysIt_AndShowsANewTitle()
     {
         var ct = TestContext.Current.CancellationToken;
-        var target = $"icecast://source:{DirectoryCluster.SourcePassword}@{fixture.Ingest.Host}:{fixture.Ingest.Port}/web.mp3";
-        await using var source = ManagedProcess.Start(ExternalTool.Find("ffmpeg"), ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=440:duration=90", "-c:a", "libmp3lame", "-b:a", "128k", "-ice_name", "Web FM", "-ice_genre", "Jazz", "-ice_public", "1", "-content_type", "audio/mpeg", "-f", "mp3", target]);
+        await using var source = SourceClient.StartFfmpeg(fixture.Ingest, "/web.mp3", "mp3", 90, DirectoryCluster.SourcePassword, "-ice_name", "Web FM", "-ice_genre", "Jazz", "-ice_public", "1");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Listener.WaitLiveAsync(http, new Uri(fixture.Cluster.Gateway, "/web.mp3"), Timeout, fixture.Cluster.Logs + source.Output);
 
@@ -47,7 +44,7 @@ public sealed class ListenerPageTests(IcecastClientsFixture fixture) : IClassFix
         await page.EvaluateAsync($"{Row}.querySelector('button').click()", ct);
         await UntilAsync(page, "document.getElementById('player').currentTime > 1.5", "the audio element to play");
 
-        await UpdateAsync(http, "Page Artist - Shown Title", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, SourceClient.SongForm("/web.mp3", "Page Artist - Shown Title"), ct);
         await UntilAsync(page, $"{Row}.querySelector('.now').textContent === 'Page Artist - Shown Title'", "the new title on the page");
         var played = (await page.EvaluateAsync("document.getElementById('player').currentTime", ct)).GetDouble();
         Assert.True(played > 1.5, $"currentTime {played.ToString(CultureInfo.InvariantCulture)}");
@@ -59,13 +56,5 @@ public sealed class ListenerPageTests(IcecastClientsFixture fixture) : IClassFix
 
         async Task UntilAsync(DevToolsSession session, string condition, string what) =>
             await Poll.UntilAsync(async () => (await session.EvaluateAsync(condition, ct)).ValueKind == JsonValueKind.True, Timeout, what + "\n" + chromium.Output);
-    }
-
-    private async Task UpdateAsync(HttpClient http, string song, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, $"/admin/metadata?mode=updinfo&mount=/web.mp3&song={Uri.EscapeDataString(song)}"));
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
-        using var response = await http.SendAsync(request, ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

@@ -53,8 +53,7 @@ public sealed class ListenerSurfaceTests(IcecastClientsFixture fixture) : IClass
     public async Task Playlists_PointAtThePublicUrl_AndRefuseHostileOrOfflineMounts()
     {
         var ct = TestContext.Current.CancellationToken;
-        var target = $"icecast://source:{DirectoryCluster.SourcePassword}@{fixture.Ingest.Host}:{fixture.Ingest.Port}/list.mp3";
-        await using var source = ManagedProcess.Start(ExternalTool.Find("ffmpeg"), ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=440:duration=60", "-c:a", "libmp3lame", "-b:a", "128k", "-ice_name", "List FM", "-ice_public", "1", "-content_type", "audio/mpeg", "-f", "mp3", target]);
+        await using var source = SourceClient.StartFfmpeg(fixture.Ingest, "/list.mp3", "mp3", 60, DirectoryCluster.SourcePassword, "-ice_name", "List FM", "-ice_public", "1");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Listener.WaitLiveAsync(http, new Uri(fixture.Cluster.Gateway, "/list.mp3"), Timeout, fixture.Cluster.Logs + source.Output);
         await Poll.UntilAsync(async () => (await http.GetAsync(new Uri(fixture.Cluster.Gateway, "/list.mp3.m3u"), ct)).IsSuccessStatusCode, Timeout, "the gateway to know the station");

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using Broadcast.Testing;
 
 namespace Broadcast.EndToEnd.Tests;
@@ -21,7 +19,7 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri(fixture.Cluster.Gateway, "/mpv.mp3");
         await Listener.WaitLiveAsync(http, url, Timeout, fixture.Cluster.Logs + source.Output);
-        await UpdateAsync(http, "/mpv.mp3", "Mpv Artist - Seen Title", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, SourceClient.SongForm("/mpv.mp3", "Mpv Artist - Seen Title"), ct);
         await using (var probe = await IcyReader.OpenAsync(url, ct))
         {
             await probe.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Mpv Artist - Seen Title"), Timeout, "the title in the stream", ct);
@@ -39,7 +37,7 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri(fixture.Cluster.Gateway, "/rip.mp3");
         await Listener.WaitLiveAsync(http, url, Timeout, fixture.Cluster.Logs + source.Output);
-        await UpdateAsync(http, "/rip.mp3", "Ripper - First", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, SourceClient.SongForm("/rip.mp3", "Ripper - First"), ct);
         var directory = Directory.CreateTempSubdirectory("rip-").FullName;
         await using var ripper = ManagedProcess.Start(ExternalTool.Find("streamripper"), [url.ToString(), "-d", directory, "-s", "-l", "40", "--quiet"]);
         await using var clock = await IcyReader.OpenAsync(url, ct);
@@ -51,7 +49,7 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         {
             var heard = clock.Audio.Length;
             await clock.ReadUntilAsync(r => r.Audio.Length > heard + (7 * 16_000), Timeout, "seven seconds of audio", ct);
-            await UpdateAsync(http, "/rip.mp3", title, ct);
+            await SourceClient.UpdateTitleAsync(http, fixture.Ingest, SourceClient.SongForm("/rip.mp3", title), ct);
             await clock.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == title), Timeout, title, ct);
         }
 
@@ -87,13 +85,5 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         var path = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.mp3");
         await File.WriteAllBytesAsync(path, icy.Audio, ct);
         Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
-    }
-
-    private async Task UpdateAsync(HttpClient http, string mount, string song, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, $"/admin/metadata?mode=updinfo&mount={mount}&song={Uri.EscapeDataString(song)}"));
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
-        using var response = await http.SendAsync(request, ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

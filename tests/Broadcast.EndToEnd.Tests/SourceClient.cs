@@ -7,8 +7,11 @@ namespace Broadcast.EndToEnd.Tests;
 /// <summary>Sources for tests: ffmpeg's icecast:// output (a real encoder), and a raw socket for hostile input.</summary>
 internal static class SourceClient
 {
-    /// <summary>Starts ffmpeg pushing a generated tone in real time for <paramref name="seconds"/> seconds.</summary>
-    public static ManagedProcess StartFfmpeg(Uri ingest, string mount, string codec, int seconds, string password = BroadcastCluster.SourcePassword)
+    /// <summary>
+    /// Starts ffmpeg pushing a generated tone in real time for <paramref name="seconds"/> seconds, named "Test FM" unless
+    /// <paramref name="station"/> adds other <c>-ice_*</c> or <c>-metadata</c> options.
+    /// </summary>
+    public static ManagedProcess StartFfmpeg(Uri ingest, string mount, string codec, int seconds, string password = BroadcastCluster.SourcePassword, params string[] station)
     {
         string[] encode = codec switch
         {
@@ -21,7 +24,7 @@ internal static class SourceClient
         var target = $"icecast://source:{password}@{ingest.Host}:{ingest.Port}{mount}";
         return ManagedProcess.Start(
             ExternalTool.Find("ffmpeg"),
-            ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", "-ice_name", "Test FM", .. encode, target]);
+            ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", .. (station.Length > 0 ? station : ["-ice_name", "Test FM"]), .. encode, target]);
     }
 
     /// <summary>Sends a raw request head (and optional body) and returns the first response bytes as text.</summary>
@@ -49,6 +52,23 @@ internal static class SourceClient
 
         return Encoding.ASCII.GetString(reply, 0, read);
     }
+
+    /// <summary>
+    /// A title update through Icecast's <c>/admin/metadata</c> with the source credentials, from the source's own
+    /// address (loopback); a POST form when <paramref name="post"/>. Asserts it was accepted.
+    /// </summary>
+    public static async Task UpdateTitleAsync(HttpClient http, Uri ingest, string form, CancellationToken cancellationToken, bool post = false, string password = BroadcastCluster.SourcePassword)
+    {
+        using var request = post
+            ? new HttpRequestMessage(HttpMethod.Post, new Uri(ingest, "/admin/metadata")) { Content = new ByteArrayContent(Encoding.ASCII.GetBytes(form)) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded") } } }
+            : new HttpRequestMessage(HttpMethod.Get, new Uri(ingest, "/admin/metadata?" + form));
+        request.Headers.Authorization = System.Net.Http.Headers.AuthenticationHeaderValue.Parse(Basic("source", password));
+        using var response = await http.SendAsync(request, cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"title update {form}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+    }
+
+    /// <summary>The form of a title update for <paramref name="mount"/> with <paramref name="song"/>.</summary>
+    public static string SongForm(string mount, string song) => $"mode=updinfo&mount={mount}&song={Uri.EscapeDataString(song)}";
 
     public static string Basic(string user, string password) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));

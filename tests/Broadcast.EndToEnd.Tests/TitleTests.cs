@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Broadcast.Testing;
 
@@ -31,7 +28,7 @@ public sealed class TitleTests(IcecastClientsFixture fixture) : IClassFixture<Ic
         Assert.Equal(first.Offset, second.Offset);
 
         // Latin-1 bytes with no charset (as older encoders send them): "Café Noir" must arrive as that text.
-        await UpdateAsync(http, "mode=updinfo&mount=/titles.mp3&song=Caf%E9+Noir&url=http%3A%2F%2Fexample.org%2Fnoir", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, "mode=updinfo&mount=/titles.mp3&song=Caf%E9+Noir&url=http%3A%2F%2Fexample.org%2Fnoir", ct, post: true);
         const string title = "Café Noir";
         var stamped = await events.WaitForAsync(e => e.Title == title, Timeout, ct);
         foreach (var reader in new[] { first, second })
@@ -72,9 +69,9 @@ public sealed class TitleTests(IcecastClientsFixture fixture) : IClassFixture<Ic
         await Listener.WaitLiveAsync(http, url, Timeout, fixture.Cluster.Logs + source.Output);
         await using var icy = await IcyReader.OpenAsync(url, ct);
 
-        await UpdateAsync(http, "mode=updinfo&mount=/charset.mp3&charset=ISO-8859-1&song=%C9t%E9", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, "mode=updinfo&mount=/charset.mp3&charset=ISO-8859-1&song=%C9t%E9", ct, post: true);
         await icy.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Été"), Timeout, "the Latin-1 title", ct);
-        await UpdateAsync(http, "mode=updinfo&mount=/charset.mp3&song=%E2%99%AB+Gr%C3%BC%C3%9Fe", ct);
+        await SourceClient.UpdateTitleAsync(http, fixture.Ingest, "mode=updinfo&mount=/charset.mp3&song=%E2%99%AB+Gr%C3%BC%C3%9Fe", ct, post: true);
         await icy.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "♫ Grüße"), Timeout, "the UTF-8 title", ct);
     }
 
@@ -95,17 +92,6 @@ public sealed class TitleTests(IcecastClientsFixture fixture) : IClassFixture<Ic
         request.Headers.Add("Icy-MetaData", "1");
         using var head = await http.SendAsync(request, ct);
         Assert.False(head.Headers.Contains("icy-metaint"));
-    }
-
-    private async Task UpdateAsync(HttpClient http, string form, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.Ingest, "/admin/metadata"))
-        {
-            Content = new ByteArrayContent(Encoding.ASCII.GetBytes(form)) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") } },
-        };
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
-        using var response = await http.SendAsync(request, ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     internal static string? StatusTitle(string json, string mount)

@@ -112,11 +112,7 @@ internal static class PublicApi
     private static void WriteSource(Utf8JsonWriter json, StationInfo station, long peak, string baseUrl)
     {
         json.WriteStartObject();
-        var audioInfo = station.AudioInfo.Length > 0 ? station.AudioInfo : AudioInfo(station);
-        if (audioInfo.Length > 0)
-        {
-            json.WriteString("audio_info", audioInfo);
-        }
+        WriteStringIfKnown(json, "audio_info", station.AudioInfo); // in Icecast's form, as the ingest writes it
 
         WriteNumberIfKnown(json, "bitrate", station.Bitrate);
         WriteNumberIfKnown(json, "channels", station.Channels);
@@ -139,28 +135,6 @@ internal static class PublicApi
         WriteStringIfKnown(json, "title", station.NowPlaying);
         json.WriteNull("dummy");
         json.WriteEndObject();
-    }
-
-    /// <summary>Icecast's own form, for a record that lacks it: <c>channels=2;samplerate=44100;bitrate=128</c>.</summary>
-    private static string AudioInfo(StationInfo station)
-    {
-        var parts = new List<string>(3);
-        if (station.Channels > 0)
-        {
-            parts.Add(FormattableString.Invariant($"channels={station.Channels}"));
-        }
-
-        if (station.SampleRate > 0)
-        {
-            parts.Add(FormattableString.Invariant($"samplerate={station.SampleRate}"));
-        }
-
-        if (station.Bitrate > 0)
-        {
-            parts.Add(FormattableString.Invariant($"bitrate={station.Bitrate}"));
-        }
-
-        return string.Join(';', parts);
     }
 
     private static void WriteNumberIfKnown(Utf8JsonWriter json, string name, int value)

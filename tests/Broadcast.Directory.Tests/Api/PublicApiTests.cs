@@ -32,6 +32,7 @@ public sealed class PublicApiTests
         station.Bitrate = 128;
         station.SampleRate = 44100;
         station.Channels = 2;
+        station.AudioInfo = "channels=2;samplerate=44100;bitrate=128";
 
         var source = Render([station]).GetProperty("icestats").GetProperty("source");
 
