@@ -36,6 +36,19 @@ internal sealed class IngestOptions
     /// <summary>Mounts of further SHOUTcast v2 stream ids (<c>password:#2</c>, <c>admin.cgi?sid=2</c>), keyed by id.</summary>
     public Dictionary<string, string> ShoutcastStreams { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Certificate for sources that upgrade to TLS on the source port (RFC 2817; libshout's default "auto" TLS mode
+    /// asks): a PEM certificate with <see cref="TlsKeyPath"/>, or a PKCS#12 file with <see cref="TlsCertificatePassword"/>.
+    /// Empty: no TLS, and the upgrade probe is answered as Icecast does without it.
+    /// </summary>
+    public string TlsCertificatePath { get; set; } = string.Empty;
+
+    /// <summary>PEM private key of <see cref="TlsCertificatePath"/>; empty when that is a PKCS#12 file.</summary>
+    public string TlsKeyPath { get; set; } = string.Empty;
+
+    /// <summary>Password of a PKCS#12 <see cref="TlsCertificatePath"/>.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
     /// <summary>Per-mount passwords, keyed by mount name without the slash; they take precedence over the global one.</summary>
     public Dictionary<string, string> MountPasswords { get; set; } = new(StringComparer.Ordinal);
 

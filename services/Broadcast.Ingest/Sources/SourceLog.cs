@@ -30,4 +30,7 @@ internal static partial class SourceLog
 
     [LoggerMessage(1008, LogLevel.Information, "SHOUTcast sources accepted on port {Port} for {Mount}")]
     public static partial void ShoutcastListening(ILogger logger, int port, string mount);
+
+    [LoggerMessage(1009, LogLevel.Information, "TLS upgrade from {Remote} failed: {Reason}")]
+    public static partial void TlsFailed(ILogger logger, string? remote, string reason);
 }

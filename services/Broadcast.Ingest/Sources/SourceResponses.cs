@@ -16,6 +16,21 @@ internal static class SourceResponses
     /// </summary>
     public static ReadOnlyMemory<byte> ProbeAnswer { get; } = "HTTP/1.0 204 No Content\r\nAllow: GET, POST, PUT, SOURCE, OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 
+    /// <summary>RFC 2817's answer to an upgrade the ingest can make: TLS starts right after it, on the same connection.</summary>
+    public static ReadOnlyMemory<byte> SwitchToTls { get; } = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: TLS/1.0, HTTP/1.1\r\nConnection: Upgrade\r\n\r\n"u8.ToArray();
+
+    /// <summary>
+    /// The answer to the <c>OPTIONS *</c> itself, which RFC 2817 (§3.3) sends inside TLS once the handshake is done;
+    /// libshout waits for it before it goes on. Keeps the connection: the source follows on it.
+    /// </summary>
+    public static ReadOnlyMemory<byte> ProbeAnswerInTls { get; } = "HTTP/1.1 204 No Content\r\nAllow: GET, POST, PUT, SOURCE, OPTIONS\r\n\r\n"u8.ToArray();
+
+    /// <summary>
+    /// The challenge answer inside TLS: 401 that keeps the connection (HTTP/1.1, a length, no close). libshout then
+    /// sends its credentials on the same TLS connection; had it to reconnect, it would send them in plain HTTP.
+    /// </summary>
+    public static ReadOnlyMemory<byte> ChallengeKeepAlive { get; } = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"Broadcast\"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 25\r\n\r\nYou need to authenticate\n"u8.ToArray();
+
     /// <summary>What a SHOUTcast v1 source gets for the right password (Icecast and DNAS: <c>OK2</c> and the capabilities line).</summary>
     public static ReadOnlyMemory<byte> ShoutcastOk { get; } = "OK2\r\nicy-caps:11\r\n\r\n"u8.ToArray();
 
