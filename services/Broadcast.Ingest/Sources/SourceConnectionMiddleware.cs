@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Security;
-using System.Security.Authentication;
 using Broadcast.Ingest.Leases;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Shared.Messaging;
@@ -95,75 +93,6 @@ internal sealed partial class SourceConnectionMiddleware(
         // Undecided only while what we have could still become "OPTIONS *" (or "PU").
         var undecided = !completed && length < UpgradeProbe.Length && (UpgradeProbe.StartsWith(start) || start.SequenceEqual("P"u8));
         return undecided ? null : ConnectionKind.Http;
-    }
-
-    /// <summary>
-    /// Answers the probe: with a certificate configured and TLS asked for, <c>101</c> and TLS on this connection
-    /// (RFC 2817), then the source is served inside it; otherwise as Icecast 2.4 answers without TLS (204, no
-    /// <c>Upgrade</c>), so libshout (TLS "auto") goes on in plain HTTP on a new connection. A probe that is not a
-    /// request gets 400.
-    /// </summary>
-    private async Task AnswerProbeAsync(ConnectionContext connection, string? remote)
-    {
-        var (input, output, closed) = (connection.Transport.Input, connection.Transport.Output, connection.ConnectionClosed);
-        var request = await ReadHeadAsync(input, output, closed).ConfigureAwait(false);
-        if (request is null)
-        {
-            return;
-        }
-
-        var upgrade = request.Header("Upgrade") ?? string.Empty;
-        if (tls.Certificate is null || !upgrade.Contains("TLS/1.0", StringComparison.OrdinalIgnoreCase))
-        {
-            SourceLog.Probed(logger, StationName.Printable(upgrade));
-            await SourceResponses.WriteAsync(output, SourceResponses.ProbeAnswer, closed).ConfigureAwait(false);
-            return;
-        }
-
-        await SourceResponses.WriteAsync(output, SourceResponses.SwitchToTls, closed).ConfigureAwait(false);
-        await using var ssl = new SslStream(new DuplexPipeStream(input, output), leaveInnerStreamOpen: false);
-        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(closed))
-        {
-            limit.CancelAfter(TimeSpan.FromSeconds(options.Value.HeaderTimeoutSeconds));
-            try
-            {
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = tls.Certificate }, limit.Token).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
-            {
-                SourceLog.TlsFailed(logger, remote, exception.Message);
-                return;
-            }
-        }
-
-        var secure = new SourceConnection(PipeReader.Create(ssl), PipeWriter.Create(ssl), remote, connection.Abort, closed);
-        await SourceResponses.WriteAsync(secure.Output, SourceResponses.ProbeAnswerInTls, closed).ConfigureAwait(false);
-        await ServeSecureAsync(secure).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Inside TLS: libshout first sends its challenge (a request without credentials); that 401 keeps the connection,
-    /// and the request with credentials that follows is served as any source.
-    /// </summary>
-    private async Task ServeSecureAsync(SourceConnection connection)
-    {
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            var request = await ReadHeadAsync(connection.Input, connection.Output, connection.ConnectionClosed).ConfigureAwait(false);
-            if (request is null)
-            {
-                return;
-            }
-
-            if (request.Header("Authorization") is null && attempt == 0)
-            {
-                await SourceResponses.WriteAsync(connection.Output, SourceResponses.ChallengeKeepAlive, connection.ConnectionClosed).ConfigureAwait(false);
-                continue;
-            }
-
-            await ServeAsync(connection, request).ConfigureAwait(false);
-            return;
-        }
     }
 
     /// <summary>Serves one source connection from its head to its end (also used for SHOUTcast sources once translated).</summary>
