@@ -131,10 +131,21 @@ public sealed class ListenerSurfaceTests(IcecastClientsFixture fixture) : IClass
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
+        // From another address (127.0.0.2: loopback, but not the source's): source credentials are refused, as by
+        // Icecast, and the admin's are accepted.
+        using var elsewhere = new HttpClient(new SocketsHttpHandler { ConnectCallback = FromOtherAddressAsync }) { Timeout = TimeSpan.FromSeconds(10) };
+        using (var hijack = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, "/admin/metadata?mode=updinfo&mount=/steady.mp3&song=hijack")))
+        {
+            hijack.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
+            using var refused = await elsewhere.SendAsync(hijack, ct);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("own address", await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+
         using (var admin = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, "/admin/metadata?mode=updinfo&mount=/steady.mp3&song=By+Admin")))
         {
             admin.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("admin", IcecastClientsFixture.AdminPassword));
-            using var accepted = await http.SendAsync(admin, ct);
+            using var accepted = await elsewhere.SendAsync(admin, ct);
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
@@ -153,6 +164,23 @@ public sealed class ListenerSurfaceTests(IcecastClientsFixture fixture) : IClass
         var heard = listener.Audio.Length;
         await listener.ReadUntilAsync(r => r.Audio.Length > heard + 32_000, Timeout, "more audio", ct);
         Assert.DoesNotContain(listener.Blocks, b => b.StreamTitle is { } t && (t.Contains("hijack", StringComparison.Ordinal) || t.Contains('x', StringComparison.Ordinal)));
+    }
+
+    /// <summary>Connects from 127.0.0.2, another loopback address than the encoders' 127.0.0.1.</summary>
+    private static async ValueTask<Stream> FromOtherAddressAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+            await socket.ConnectAsync(context.DnsEndPoint, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private async Task<(HttpResponseMessage Response, string Body)> GetWithHostAsync(HttpClient http, string path, string host, CancellationToken ct)
