@@ -49,6 +49,13 @@ internal sealed class IngestOptions
     /// <summary>Password of a PKCS#12 <see cref="TlsCertificatePath"/>.</summary>
     public string? TlsCertificatePassword { get; set; }
 
+    /// <summary>
+    /// Ogg stations: a title update (<c>/admin/metadata</c>) also starts a new chain whose comment header carries it, so
+    /// players that read Ogg comments (VLC, mpv, ffmpeg) show it. Off by default: browsers stall on chained Ogg, and
+    /// the title reaches everyone out of band (status-json, now-playing events) either way.
+    /// </summary>
+    public bool OggTitleChains { get; set; }
+
     /// <summary>Per-mount passwords, keyed by mount name without the slash; they take precedence over the global one.</summary>
     public Dictionary<string, string> MountPasswords { get; set; } = new(StringComparer.Ordinal);
 

@@ -25,10 +25,13 @@ internal sealed class ChunkPublisher
     private readonly AudioCodec _codec;
     private readonly long _targetMicroseconds;
     private readonly byte[] _payload = new byte[PayloadCapacity];
-    // Between two publishes at most three messages are sealed: a title seals the batch and adds itself, and the
-    // frame after it can seal itself; otherwise a frame seals the batch before it and then itself, or a batch and the end.
-    private readonly byte[][] _messages = [.. Enumerable.Range(0, 3).Select(_ => new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead])];
-    private readonly int[] _pendingLengths = new int[3];
+    // Between two publishes at most four messages are sealed: a frame seals the batch before it and then itself (or a
+    // batch and the end marker), a title seals the batch and adds itself; a new Ogg title chain (OggTitleChain) seals
+    // the audio batch before its header pages, the headers before the audio page that follows, and that page itself.
+    private const int MaxPending = 4;
+
+    private readonly byte[][] _messages = [.. Enumerable.Range(0, MaxPending).Select(_ => new byte[PayloadCapacity + ChunkEnvelope.MaxOverhead])];
+    private readonly int[] _pendingLengths = new int[MaxPending];
     private int _pending;
     private int _length;
     private long _duration;

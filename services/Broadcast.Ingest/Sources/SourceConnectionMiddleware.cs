@@ -118,7 +118,7 @@ internal sealed partial class SourceConnectionMiddleware(
         var sessionId = Guid.NewGuid();
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
         var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
-        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, connection.RemoteAddress);
+        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, connection.RemoteAddress, settings.OggTitleChains);
         if (!registry.TryAdd(session, out var full))
         {
             var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");

@@ -22,12 +22,15 @@ internal sealed class SourceSession : IDisposable
     private readonly TimeProvider _time;
     private (string Title, string Url)? _pendingTitle;
     private bool _chainTitleDue;
+    private readonly OggTitleChain? _titleChain;
+    private string? _chainDue;
 
     /// <summary>Title changes kept per session: what the directory's history and a joining edge see.</summary>
     public const int TitleHistoryLength = 16;
 
-    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes, TimeProvider time, string? remoteAddress = null)
+    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes, TimeProvider time, string? remoteAddress = null, bool oggTitleChains = false)
     {
+        _titleChain = oggTitleChains && codec == AudioCodec.Ogg ? new OggTitleChain() : null;
         _time = time;
         RemoteAddress = remoteAddress;
         Station = station;
@@ -163,7 +166,11 @@ internal sealed class SourceSession : IDisposable
     {
         while (true)
         {
-            StampPendingTitle();
+            if (StampPendingTitle())
+            {
+                await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (!TakeFrame())
             {
                 break;
@@ -175,7 +182,8 @@ internal sealed class SourceSession : IDisposable
         await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void StampPendingTitle()
+    /// <summary>Stamps a requested title, if any; true when it did (its message is then pending).</summary>
+    private bool StampPendingTitle()
     {
         (string Title, string Url)? pending;
         lock (_titlesLock)
@@ -187,7 +195,11 @@ internal sealed class SourceSession : IDisposable
         if (pending is { } title)
         {
             Stamp(title.Title, title.Url);
+            _chainDue = _titleChain is null ? null : title.Title; // in-band for Ogg listeners too, when asked for
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>On the source's task: the title takes effect at the publisher's next byte, a frame boundary.</summary>
@@ -220,6 +232,55 @@ internal sealed class SourceSession : IDisposable
             return true; // an encoder's Xing/Info frame describes a file, not a live stream
         }
 
+        if (_titleChain is not null && _oggHeaders is not null)
+        {
+            if (frame.StartsChain)
+            {
+                _titleChain.Reset(); // the encoder's own chain passes as it is
+            }
+
+            if (frame.Kind == FrameKind.Audio)
+            {
+                if (_chainDue is { } title && frame.IsSyncPoint && !_oggHeaders.Overflowed
+                    && _titleChain.Begin(_oggHeaders.Pages, title, (uint)Random.Shared.Next()) is { } pages)
+                {
+                    _chainDue = null;
+                    TakeChain(pages, frame.SampleRate);
+                }
+
+                frame = new AudioFrame(_titleChain.Carry(frame.Data), frame.Kind, frame.Samples, frame.SampleRate, frame.Packets, frame.StartsChain, frame.IsSyncPoint);
+            }
+        }
+
+        Take(frame);
+        return true;
+    }
+
+    /// <summary>
+    /// The pages <see cref="OggTitleChain.Begin"/> made: the old chain's end page, then the new chain's headers, taken
+    /// like the encoder's own (burst, header capture, chunks). Its title is stamped already: not read back from it.
+    /// </summary>
+    private void TakeChain(ReadOnlySpan<byte> pages, int sampleRate)
+    {
+        for (var index = 0; pages.Length >= 27; index++)
+        {
+            var length = 27 + pages[26];
+            foreach (var lacing in pages.Slice(27, pages[26]))
+            {
+                length += lacing;
+            }
+
+            var kind = index == 0 ? FrameKind.Audio : FrameKind.OggHeader;
+            Take(new AudioFrame(pages[..length], kind, 0, sampleRate, 0, startsChain: index == 1, isSyncPoint: false));
+            pages = pages[length..];
+        }
+
+        _chainTitleDue = false; // this chain's comments are ours, and its title stamped already
+    }
+
+    /// <summary>Moves one frame into the recent ring, the header capture and the publisher's batch.</summary>
+    private void Take(in AudioFrame frame)
+    {
         if (_oggHeaders is not null && (frame.StartsChain || frame.Kind == FrameKind.OggHeader))
         {
             lock (_headersLock)
@@ -262,6 +323,5 @@ internal sealed class SourceSession : IDisposable
         }
 
         _publisher.Add(frame);
-        return true;
     }
 }
