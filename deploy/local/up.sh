@@ -57,6 +57,12 @@ else
 fi
 pids+=($!)
 
+# A first title, so the page, players and status-json show one (bounded wait for the demo to go live).
+for _ in $(seq 1 50); do
+  curl -fs -u source:hackme "http://127.0.0.1:8001/admin/metadata?mode=updinfo&mount=/demo.mp3&song=Broadcast+-+Demo+tone" >/dev/null && break
+  sleep 0.2
+done
+
 cat <<MSG
 
 Broadcast is running on loopback (logs: $logs).
