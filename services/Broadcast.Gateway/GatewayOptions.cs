@@ -27,6 +27,20 @@ internal sealed class GatewayOptions : IValidatableObject
     /// <summary>Static edge base addresses, for a gateway without a directory (quick start, tests of the live path).</summary>
     public List<string> Edges { get; set; } = [];
 
+    /// <summary>Most listeners of one station, cluster-wide (Icecast's <c>max-listeners</c>); 0: no limit.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxListenersPerStation { get; set; }
+
+    /// <summary>Most listeners in all, cluster-wide (Icecast's <c>clients</c>, for listeners); 0: no limit.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxListeners { get; set; }
+
+    /// <summary>
+    /// Where a full station sends the next listener instead of refusing it (Icecast's <c>fallback-when-full</c>, kh's
+    /// <c>redirect</c>): mount name without the slash → another mount (<c>/overflow.mp3</c>) or an absolute URL.
+    /// </summary>
+    public Dictionary<string, string> FullRedirects { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Listeners one edge takes for a station before new ones spill to the next edge in the station's order.</summary>
     [Range(1, 1_000_000)]
     public int MaxListenersPerEdge { get; set; } = 5000;
@@ -43,6 +57,18 @@ internal sealed class GatewayOptions : IValidatableObject
         if (Edges.Count == 0 && string.IsNullOrEmpty(DirectoryUrl))
         {
             yield return new ValidationResult("Gateway needs Gateway:DirectoryUrl (edges from the directory) or a static Gateway:Edges list", [nameof(Edges), nameof(DirectoryUrl)]);
+        }
+
+        foreach (var (mount, target) in FullRedirects)
+        {
+            var toMount = target.StartsWith('/');
+            var valid = toMount
+                ? Broadcast.Shared.Stations.StationName.TryParse(target, out var station, out _) && station.Name != mount
+                : Uri.TryCreate(target, UriKind.Absolute, out var url) && url.Scheme is "http" or "https";
+            if (!valid)
+            {
+                yield return new ValidationResult($"Gateway:FullRedirects:{mount} must be another mount (/name) or an absolute http(s) URL, not '{target}'", [nameof(FullRedirects)]);
+            }
         }
     }
 }

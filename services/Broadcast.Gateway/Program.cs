@@ -18,6 +18,7 @@ builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
 builder.Services.AddSingleton<ListenerProxy>();
 builder.Services.AddSingleton<StationCatalog>();
+builder.Services.AddSingleton<ListenerLimits>();
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);

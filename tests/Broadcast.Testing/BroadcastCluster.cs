@@ -24,13 +24,13 @@ public sealed class BroadcastCluster : IAsyncDisposable
 
     public string Logs => string.Join("\n----\n", _processes.Select(p => p.Output));
 
-    /// <summary>Starts the cluster; settings are environment variables (e.g. <c>Edge__IdleGraceSeconds</c>) for the edges and the ingest.</summary>
-    public static async Task<BroadcastCluster> StartAsync(int edges = 1, IDictionary<string, string>? edgeSettings = null, IDictionary<string, string>? ingestSettings = null)
+    /// <summary>Starts the cluster; settings are environment variables (e.g. <c>Edge__IdleGraceSeconds</c>) for the edges, the ingest and the gateway.</summary>
+    public static async Task<BroadcastCluster> StartAsync(int edges = 1, IDictionary<string, string>? edgeSettings = null, IDictionary<string, string>? ingestSettings = null, IDictionary<string, string>? gatewaySettings = null)
     {
         var cluster = new BroadcastCluster();
         try
         {
-            await cluster.StartAllAsync(edges, edgeSettings ?? new Dictionary<string, string>(), ingestSettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
+            await cluster.StartAllAsync(edges, edgeSettings ?? new Dictionary<string, string>(), ingestSettings ?? new Dictionary<string, string>(), gatewaySettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -48,7 +48,7 @@ public sealed class BroadcastCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(int edgeCount, IDictionary<string, string> edgeSettings, IDictionary<string, string> ingestSettings)
+    private async Task StartAllAsync(int edgeCount, IDictionary<string, string> edgeSettings, IDictionary<string, string> ingestSettings, IDictionary<string, string> gatewaySettings)
     {
         NatsPort = FreePort.Next();
         _processes.Add(ManagedProcess.Start(ExternalTool.Find("nats-server"), ["-a", "127.0.0.1", "-p", NatsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
@@ -68,7 +68,7 @@ public sealed class BroadcastCluster : IAsyncDisposable
         }
 
         Edges = edges;
-        var gateway = new Dictionary<string, string>();
+        var gateway = new Dictionary<string, string>(gatewaySettings);
         for (var i = 0; i < edges.Count; i++)
         {
             gateway[$"Gateway__Edges__{i}"] = edges[i].ToString();

@@ -17,6 +17,7 @@ internal sealed class ListenerProxy(
     IProxyStateLookup proxyState,
     IEnumerable<ILoadBalancingPolicy> policies,
     EdgeLoads loads,
+    Listeners.ListenerLimits limits,
     IOptions<GatewayOptions> options) : IDisposable
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -52,6 +53,15 @@ internal sealed class ListenerProxy(
             return;
         }
 
+        // Listener limits apply to streams (GET /{mount}); HEAD probes and now-playing events take no place.
+        var mount = context.Request.Path.Value ?? "/";
+        var counted = HttpMethods.IsGet(context.Request.Method) && mount.IndexOf('/', 1) < 0;
+        if (counted && !limits.TryEnter(mount, out var refusal))
+        {
+            await RefuseFullAsync(context, mount, refusal!).ConfigureAwait(false);
+            return;
+        }
+
         var edgeId = destination.DestinationId;
         loads.Enter(edgeId);
         try
@@ -61,7 +71,25 @@ internal sealed class ListenerProxy(
         finally
         {
             loads.Leave(edgeId);
+            if (counted)
+            {
+                limits.Leave(mount);
+            }
         }
+    }
+
+    /// <summary>A full station: the configured redirect (302), else 503 with the reason and when to try again.</summary>
+    private Task RefuseFullAsync(HttpContext context, string mount, string reason)
+    {
+        if (options.Value.FullRedirects.TryGetValue(mount.TrimStart('/'), out var target) && target.Length > 0)
+        {
+            var location = target.StartsWith('/') ? target + context.Request.QueryString.Value : target;
+            context.Response.Redirect(location);
+            return Task.CompletedTask;
+        }
+
+        context.Response.Headers.RetryAfter = "30";
+        return PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, reason);
     }
 
     private async Task ForwardAsync(HttpContext context, Uri edge, CancellationToken aborted)
