@@ -40,8 +40,8 @@ run Broadcast.Directory 8300 Redis__Configuration=127.0.0.1:6390 Directory__Admi
   Kestrel__Endpoints__Http__Url=http://127.0.0.1:8300 Kestrel__Endpoints__Grpc__Url=$directory Kestrel__Endpoints__Grpc__Protocols=Http2
 run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme Ingest__DirectoryUrl=$directory \
   Ingest__AdminPassword="${BROADCAST_ADMIN_PASSWORD:-change-me}" Ingest__ShoutcastPort=8002 Ingest__ShoutcastMount=/stream
-run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
-run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory
+run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory Network__TrustedProxies=127.0.0.1
+run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory Network__TrustedProxies=127.0.0.1
 run Broadcast.Gateway 8000 Gateway__DirectoryUrl=$directory Gateway__DirectoryHttpUrl=http://127.0.0.1:8300
 for url in http://127.0.0.1:8300 http://127.0.0.1:8001 http://127.0.0.1:8101 http://127.0.0.1:8102 http://127.0.0.1:8000; do wait_ready "$url"; done
 

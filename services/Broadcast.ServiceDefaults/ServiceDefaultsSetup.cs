@@ -46,6 +46,12 @@ public static class ServiceDefaultsSetup
         var filesPerConnection = builder.Configuration.GetValue("Connections:FilesPerConnection", 1);
         var cap = builder.Configuration.GetValue<long?>("Connections:MaxConcurrent") ?? ConnectionLimit.ForThisProcess(filesPerConnection);
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxConcurrentConnections = cap);
+
+        // Network:TrustedProxies: the proxies (and, on edges, the gateways) whose forwarded-for headers are believed; a
+        // list (Network__TrustedProxies__0=…) or one comma-separated value. Malformed entries stop the start.
+        var trusted = builder.Configuration.GetSection("Network:TrustedProxies");
+        string[] entries = [.. trusted.GetChildren().Select(c => c.Value ?? string.Empty), .. (trusted.Value ?? string.Empty).Split(',')];
+        builder.Services.AddSingleton(new Clients.TrustedProxies(entries));
         return builder;
     }
 

@@ -116,8 +116,10 @@ internal static class ListenerEndpoint
             await writer.WriteAsync(oggHeaders, context.RequestAborted).ConfigureAwait(false);
         }
 
+        var client = context.RequestServices.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context)?.ToString();
+        EdgeLog.ListenerJoined(logger, feed.Station.Mount, client, cursor);
         var sent = await StreamAsync(context, feed, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
-        EdgeLog.ListenerLeft(logger, feed.Station.Mount, sent);
+        EdgeLog.ListenerLeft(logger, feed.Station.Mount, client, sent);
     }
 
     /// <summary>

@@ -15,8 +15,11 @@ internal static partial class EdgeLog
     [LoggerMessage(2003, LogLevel.Warning, "Station {Mount}: {Bytes} bytes lost between offsets {From} and {To}")]
     public static partial void Gap(ILogger logger, string mount, long bytes, long from, long to);
 
-    [LoggerMessage(2004, LogLevel.Debug, "Listener on {Mount} disconnected after {Bytes} bytes")]
-    public static partial void ListenerLeft(ILogger logger, string mount, long bytes);
+    [LoggerMessage(2004, LogLevel.Debug, "Listener {Client} on {Mount} disconnected after {Bytes} bytes")]
+    public static partial void ListenerLeft(ILogger logger, string mount, string? client, long bytes);
+
+    [LoggerMessage(2007, LogLevel.Debug, "Listener {Client} joined {Mount} at offset {Offset}")]
+    public static partial void ListenerJoined(ILogger logger, string mount, string? client, long offset);
 
     [LoggerMessage(2005, LogLevel.Error, "Station {Mount}: releasing its feed failed")]
     public static partial void ReleaseFailed(ILogger logger, string mount, Exception exception);

@@ -18,6 +18,7 @@ internal sealed class ListenerProxy(
     IEnumerable<ILoadBalancingPolicy> policies,
     EdgeLoads loads,
     Listeners.ListenerLimits limits,
+    ServiceDefaults.Clients.TrustedProxies trusted,
     IOptions<GatewayOptions> options) : IDisposable
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -112,7 +113,9 @@ internal sealed class ListenerProxy(
             }
         }
 
-        upstream.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
+        // The client as far as our trusted proxies vouch for it; a spoofed header from anyone else is not passed on.
+        // The edge believes this header only from the gateways it trusts (its own Network:TrustedProxies).
+        upstream.Headers.TryAddWithoutValidation("X-Forwarded-For", trusted.ClientOf(context)?.ToString());
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
 

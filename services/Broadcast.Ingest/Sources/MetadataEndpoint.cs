@@ -137,9 +137,11 @@ internal static class MetadataEndpoint
         return sid.Length == 0 || sid == "1" ? options.ShoutcastMount : options.ShoutcastStreams.GetValueOrDefault(sid, string.Empty);
     }
 
+    /// <summary>The update's client (behind trusted proxies, the address they vouch for) is the source's.</summary>
     private static bool FromSource(HttpContext context, SourceSession session) =>
         session.RemoteAddress is null
-        || (context.Connection.RemoteIpAddress is { } address && string.Equals(SourceConnection.Normal(address), session.RemoteAddress, StringComparison.Ordinal));
+        || (context.RequestServices.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context) is { } address
+            && string.Equals(SourceConnection.Normal(address), session.RemoteAddress, StringComparison.Ordinal));
 
     private static Task ReplyAsync(HttpResponse response, int status, string message)
     {

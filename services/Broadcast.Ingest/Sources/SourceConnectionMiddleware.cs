@@ -23,6 +23,7 @@ internal sealed partial class SourceConnectionMiddleware(
     IOptions<IngestOptions> options,
     TimeProvider time,
     SourceTls tls,
+    ServiceDefaults.Clients.TrustedProxies trusted,
     ILogger<SourceConnectionMiddleware> logger)
 {
     /// <summary>libshout's TLS probe, <c>OPTIONS * HTTP/1.1</c> with <c>Upgrade: TLS/1.0</c> (research/features.md §2.1).</summary>
@@ -118,7 +119,7 @@ internal sealed partial class SourceConnectionMiddleware(
         var sessionId = Guid.NewGuid();
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
         var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
-        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, connection.RemoteAddress, settings.OggTitleChains);
+        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, ClientAddress(connection, request), settings.OggTitleChains);
         if (!registry.TryAdd(session, out var full))
         {
             var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");
@@ -160,6 +161,19 @@ internal sealed partial class SourceConnectionMiddleware(
             await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
             SourceLog.Ended(logger, station!.Mount, session.BytesIn, session.SkippedBytes, publisher.Published, publisher.Dropped);
         }
+    }
+
+    /// <summary>The encoder's address: its peer, or behind a trusted proxy the address the proxy forwards.</summary>
+    private string? ClientAddress(SourceConnection connection, SourceRequest request)
+    {
+        if (!System.Net.IPAddress.TryParse(connection.RemoteAddress, out var peer))
+        {
+            return connection.RemoteAddress;
+        }
+
+        var headers = new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => new Microsoft.Extensions.Primitives.StringValues(h.Value), StringComparer.OrdinalIgnoreCase));
+        var client = trusted.ClientOf(peer, headers);
+        return client is null ? connection.RemoteAddress : SourceConnection.Normal(client);
     }
 
     private static Refusal? Check(SourceRequest request, out StationName? station, out AudioCodec codec, out string? contentType)
