@@ -49,6 +49,26 @@ public sealed class DirectoryTests
     }
 
     [Fact]
+    public async Task Lease_OfADeadIngest_DoesNotBlockItsEncoderOnAnotherIngest()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await DirectoryCluster.StartAsync(ingests: 2, edges: 1);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var (dying, other) = (cluster.Ingests[0], cluster.Ingests[1]);
+        await using var first = SourceClient.StartFfmpeg(dying.Address, "/back.mp3", "mp3", seconds: 60, DirectoryCluster.SourcePassword);
+        await WaitStationAsync(http, cluster, "back.mp3", s => s.GetProperty("ingest").GetString() == "ingest-0", cluster.Logs);
+
+        // While the owner lives, the other ingest refuses (one source per mount); the moment it dies, it accepts.
+        Assert.Matches(@"^HTTP/1\.[01] 403 ", await SourceClient.RawAsync(other.Address, PutHead("/back.mp3", DirectoryCluster.SourcePassword), null, ct));
+        var killed = Stopwatch.StartNew();
+        await cluster.KillAsync(dying);
+        var reply = await SourceClient.RawAsync(other.Address, PutHead("/back.mp3", DirectoryCluster.SourcePassword), null, ct);
+        Assert.StartsWith("HTTP/1.1 100 Continue", reply, StringComparison.Ordinal);
+        Assert.True(killed.Elapsed < TimeSpan.FromMilliseconds(DirectoryCluster.LeaseTtlMilliseconds), $"accepted {killed.Elapsed} after the kill; the lease TTL is {DirectoryCluster.LeaseTtlMilliseconds} ms");
+        Assert.Contains("takes the mount back", cluster.Logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Listeners_SummedOverEdges_InStatusJsonWithIcecastsShape_AndADeadEdgesShareExpires()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -21,7 +21,7 @@ internal sealed class DirectoryGrpcService(DirectoryStore store, DirectoryState 
     }
 
     public override Task<LeaseReply> AcquireLease(AcquireLeaseRequest request, ServerCallContext context) =>
-        LeaseAsync(request.Station, request.Owner, request.TtlMilliseconds);
+        LeaseAsync(request.Station, request.Owner, request.TtlMilliseconds, request.ReplaceOwner);
 
     public override Task<LeaseReply> RenewLease(RenewLeaseRequest request, ServerCallContext context)
     {
@@ -94,7 +94,7 @@ internal sealed class DirectoryGrpcService(DirectoryStore store, DirectoryState 
         }
     }
 
-    private async Task<LeaseReply> LeaseAsync(StationInfo? station, string owner, int ttlMilliseconds)
+    private async Task<LeaseReply> LeaseAsync(StationInfo? station, string owner, int ttlMilliseconds, string replaceOwner = "")
     {
         if (station is null)
         {
@@ -102,9 +102,9 @@ internal sealed class DirectoryGrpcService(DirectoryStore store, DirectoryState 
         }
 
         station.Mount = Mount(station.Mount);
-        var holder = await store.AcquireAsync(station, Owner(owner), Ttl(ttlMilliseconds)).ConfigureAwait(false);
+        var holder = await store.AcquireAsync(station, Owner(owner), Ttl(ttlMilliseconds), replaceOwner).ConfigureAwait(false);
         state.Poke();
-        return holder is null ? new LeaseReply { Held = true } : new LeaseReply { Held = false, HolderIngest = IngestOf(holder) };
+        return holder is null ? new LeaseReply { Held = true } : new LeaseReply { Held = false, HolderIngest = IngestOf(holder), Holder = holder };
     }
 
     private DirectorySnapshot Live() =>

@@ -15,11 +15,13 @@ namespace Broadcast.Directory.Store;
 /// turn them into "directory unavailable".</remarks>
 internal sealed class DirectoryStore(IConnectionMultiplexer redis, IOptions<DirectoryOptions> options, TimeProvider time)
 {
-    // Takes or refreshes the lease when it is free or already the caller's, and (re)writes the station with it.
-    // Returns nil when the caller holds it now, else the holder. Renewal after a Redis restart re-registers for free.
+    // Takes or refreshes the lease when it is free, already the caller's, or held by the one holder the caller may
+    // replace (ARGV[6]: a holder whose ingest the caller found dead; empty matches no holder), and (re)writes the
+    // station with it. Returns nil when the caller holds it now, else the holder. Renewal after a Redis restart
+    // re-registers for free.
     private const string AcquireScript = """
         local holder = redis.call('GET', KEYS[1])
-        if holder and holder ~= ARGV[1] then return holder end
+        if holder and holder ~= ARGV[1] and holder ~= ARGV[6] then return holder end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
@@ -45,13 +47,13 @@ internal sealed class DirectoryStore(IConnectionMultiplexer redis, IOptions<Dire
     private RedisKey ProvisionedIndex => _prefix + "provisioned";
 
     /// <summary>Null when <paramref name="owner"/> holds the mount's lease now; otherwise the current holder's token.</summary>
-    public async Task<string?> AcquireAsync(StationInfo station, string owner, TimeSpan ttl)
+    public async Task<string?> AcquireAsync(StationInfo station, string owner, TimeSpan ttl, string replaceOwner = "")
     {
         var expires = time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds();
         var result = await Db.ScriptEvaluateAsync(
             AcquireScript,
             [Lease(station.Mount), Station(station.Mount), StationsIndex],
-            [owner, (long)ttl.TotalMilliseconds, station.ToByteArray(), expires, station.Mount]).ConfigureAwait(false);
+            [owner, (long)ttl.TotalMilliseconds, station.ToByteArray(), expires, station.Mount, replaceOwner]).ConfigureAwait(false);
         return result.IsNull ? null : (string?)result;
     }
 

@@ -3,6 +3,7 @@ using Broadcast.Shared.Stations;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using NATS.Client.Core;
 using DirectoryClient = Broadcast.Directory.V1.Directory.DirectoryClient;
 
 namespace Broadcast.Ingest.Leases;
@@ -13,8 +14,11 @@ namespace Broadcast.Ingest.Leases;
 /// goes on: credentials fall back to the configured passwords and a new source is accepted on a local lease that
 /// its renewal loop turns into a real one once the directory is back.
 /// </summary>
-internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, ILogger<SourceDirectory> logger, DirectoryClient? client = null)
+internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, INatsConnection nats, ILogger<SourceDirectory> logger, DirectoryClient? client = null)
 {
+    /// <summary>How long a holder's ingest has to say it is alive; NATS answers "no responders" at once for a dead one.</summary>
+    private static readonly TimeSpan AliveTimeout = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The directory's verdict on these credentials; null when there is no directory or it cannot answer.</summary>
     public async Task<CheckSourceReply.Types.Verdict?> CheckSourceAsync(StationName station, string user, string password, CancellationToken cancellationToken)
     {
@@ -53,7 +57,17 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
 
         try
         {
-            var reply = await client.AcquireLeaseAsync(new AcquireLeaseRequest { Station = station, Owner = owner, TtlMilliseconds = settings.LeaseTtlMilliseconds }, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var request = new AcquireLeaseRequest { Station = station, Owner = owner, TtlMilliseconds = settings.LeaseTtlMilliseconds };
+            var reply = await client.AcquireLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!reply.Held && reply.Holder.Length > 0 && await IsGoneAsync(reply.HolderIngest, cancellationToken).ConfigureAwait(false))
+            {
+                // The lease names a dead ingest (or an earlier session here): its encoder, reconnecting, takes the mount
+                // back at once instead of waiting out the TTL. Only that exact holder is replaced (compare-and-set).
+                LeaseTakenOver(logger, metadata.Mount, reply.HolderIngest);
+                request.ReplaceOwner = reply.Holder;
+                reply = await client.AcquireLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
             if (!reply.Held)
             {
                 MountTaken(logger, metadata.Mount, reply.HolderIngest);
@@ -66,6 +80,32 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
         {
             DirectoryUnavailable(logger, "lease", metadata.Mount, exception.Status.Detail);
             return new SourceLease(this, station, owner, describe, lost, held: false);
+        }
+    }
+
+    /// <summary>
+    /// True when the holder's ingest is gone: this ingest itself (it runs one source per mount, and this new one is it),
+    /// or an ingest that no longer answers on NATS. A slow answer counts as alive: a take-over must never be a guess.
+    /// </summary>
+    private async Task<bool> IsGoneAsync(string holderIngest, CancellationToken cancellationToken)
+    {
+        if (holderIngest == options.Value.IngestId)
+        {
+            return true;
+        }
+
+        try
+        {
+            await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Broadcast.Shared.Messaging.Subjects.IngestAlive(holderIngest), default, replyOpts: new NatsSubOpts { Timeout = AliveTimeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (NatsNoRespondersException)
+        {
+            return true;
+        }
+        catch (Exception exception) when (exception is NatsNoReplyException or TimeoutException or NatsException)
+        {
+            return false;
         }
     }
 
@@ -128,6 +168,9 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
 
     [LoggerMessage(1111, LogLevel.Information, "Source refused on {Mount}: the mount is live on ingest {Holder}")]
     private static partial void MountTaken(ILogger logger, string mount, string holder);
+
+    [LoggerMessage(1113, LogLevel.Information, "Source on {Mount} takes the mount back: its lease named ingest {Holder}, which is gone")]
+    private static partial void LeaseTakenOver(ILogger logger, string mount, string holder);
 
     [LoggerMessage(1112, LogLevel.Warning, "Lease on {Mount} lost: {Reason}; ending this source")]
     private static partial void LeaseLost(ILogger logger, string mount, string reason);

@@ -24,7 +24,16 @@ internal sealed partial class StationRequestResponder(
     private const int DefaultBurstBytes = 64 * 1024;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ServeMetadataAsync(stoppingToken), ServeBurstsAsync(stoppingToken));
+        Task.WhenAll(ServeMetadataAsync(stoppingToken), ServeBurstsAsync(stoppingToken), ServeAliveAsync(stoppingToken));
+
+    /// <summary>Answers "are you there?": another ingest asks before taking over a mount whose lease names this one.</summary>
+    private async Task ServeAliveAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var request in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.IngestAlive(options.Value.IngestId), cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            await request.ReplyAsync(ReadOnlyMemory<byte>.Empty, cancellationToken: stoppingToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task ServeMetadataAsync(CancellationToken stoppingToken)
     {

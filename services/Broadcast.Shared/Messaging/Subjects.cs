@@ -14,7 +14,17 @@ public static class Subjects
     /// <summary>Prefix of metadata requests (request/reply; no responder means the station is offline).</summary>
     public const string MetadataPrefix = "broadcast.station.";
 
+    /// <summary>Prefix of each ingest's liveness subject (request/reply: no responder means that ingest is gone).</summary>
+    public const string IngestPrefix = "broadcast.ingest.";
+
     public static string Metadata(StationName station) => MetadataPrefix + station.SubjectToken;
+
+    /// <summary>
+    /// <c>broadcast.ingest.&lt;id&gt;.alive</c>, the id's characters outside <c>A-Z a-z 0-9 - _</c> as <c>_</c>. Two ids
+    /// that map alike can only make an ingest look alive when it is not, which delays a take-over, never forces one.
+    /// </summary>
+    public static string IngestAlive(string ingestId) =>
+        IngestPrefix + new string([.. ingestId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]) + ".alive";
 
     public static string Audio(StationName station) => AudioPrefix + station.SubjectToken;
 
