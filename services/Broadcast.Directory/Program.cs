@@ -42,4 +42,5 @@ app.MapServiceDefaults();
 app.MapGrpcService<DirectoryGrpcService>();
 app.MapPublicApi();
 app.MapAdminApi();
+app.MapIcecastAdminApi();
 app.Run();

@@ -123,16 +123,27 @@ internal static class AdminApi
         return fields.Any(f => f is { Length: > MaxFieldLength }) ? $"name, description, genre and url are limited to {MaxFieldLength} characters" : null;
     }
 
-    private static bool Authorized(string? header, string token)
+    /// <summary>The bearer token, or (as Icecast's tools send it) HTTP Basic <c>admin:&lt;token&gt;</c>.</summary>
+    internal static bool Authorized(string? header, string token)
     {
-        const string Scheme = "Bearer ";
-        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        const string Bearer = "Bearer ", Basic = "Basic ";
+        string? presented = null;
+        if (header is not null && header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
         {
-            return false;
+            presented = header[Bearer.Length..].Trim();
+        }
+        else if (header is not null && header.StartsWith(Basic, StringComparison.OrdinalIgnoreCase))
+        {
+            Span<byte> decoded = stackalloc byte[512];
+            if (Convert.TryFromBase64String(header[Basic.Length..].Trim(), decoded, out var length))
+            {
+                var text = Encoding.UTF8.GetString(decoded[..length]);
+                presented = text.StartsWith("admin:", StringComparison.Ordinal) ? text["admin:".Length..] : null;
+            }
         }
 
-        return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim())),
+        return presented is not null && CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
             SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
