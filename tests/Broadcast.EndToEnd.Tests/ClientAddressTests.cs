@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Broadcast.Testing;
 
 namespace Broadcast.EndToEnd.Tests;
@@ -36,7 +35,7 @@ public sealed class ClientAddressTests
         }
 
         // From 127.0.0.2, inside the trusted CIDR: the forwarded address is the client's, and the edge believes the gateway.
-        using var proxied = new HttpClient(new SocketsHttpHandler { ConnectCallback = FromProxyAsync }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var proxied = LoopbackAddress.ClientFrom("127.0.0.2");
         using (var forwarded = new HttpRequestMessage(HttpMethod.Get, new Uri(cluster.Gateway, "/xff.mp3")))
         {
             forwarded.Headers.Add("X-Forwarded-For", "6.6.6.6, 198.51.100.9");
@@ -46,21 +45,5 @@ public sealed class ClientAddressTests
         }
 
         Assert.DoesNotContain("Listener 6.6.6.6", cluster.Logs, StringComparison.Ordinal);
-    }
-
-    private static async ValueTask<Stream> FromProxyAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

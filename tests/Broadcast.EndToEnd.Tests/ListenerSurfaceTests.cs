@@ -133,7 +133,7 @@ public sealed class ListenerSurfaceTests(IcecastClientsFixture fixture) : IClass
 
         // From another address (127.0.0.2: loopback, but not the source's): source credentials are refused, as by
         // Icecast, and the admin's are accepted.
-        using var elsewhere = new HttpClient(new SocketsHttpHandler { ConnectCallback = FromOtherAddressAsync }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var elsewhere = LoopbackAddress.ClientFrom("127.0.0.2");
         using (var hijack = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Ingest, "/admin/metadata?mode=updinfo&mount=/steady.mp3&song=hijack")))
         {
             hijack.Headers.Authorization = AuthenticationHeaderValue.Parse(SourceClient.Basic("source", DirectoryCluster.SourcePassword));
@@ -164,23 +164,6 @@ public sealed class ListenerSurfaceTests(IcecastClientsFixture fixture) : IClass
         var heard = listener.Audio.Length;
         await listener.ReadUntilAsync(r => r.Audio.Length > heard + 32_000, Timeout, "more audio", ct);
         Assert.DoesNotContain(listener.Blocks, b => b.StreamTitle is { } t && (t.Contains("hijack", StringComparison.Ordinal) || t.Contains('x', StringComparison.Ordinal)));
-    }
-
-    /// <summary>Connects from 127.0.0.2, another loopback address than the encoders' 127.0.0.1.</summary>
-    private static async ValueTask<Stream> FromOtherAddressAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private async Task<(HttpResponseMessage Response, string Body)> GetWithHostAsync(HttpClient http, string path, string host, CancellationToken ct)
