@@ -87,7 +87,7 @@ internal static class ListenerEndpoint
 
         // ICY metadata in-band for MP3 and AAC listeners who ask; Ogg carries titles in its own comment headers, and
         // Icecast, too, answers Ogg listeners without icy-metaint.
-        var metaint = WantsIcyMetadata(context.Request) && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
+        var metaint = IcyClients.WantsIcyMetadata(context.Request.Headers) && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
             ? options.IcyMetaInterval
             : 0;
         WriteHeaders(response, feed.Metadata);
@@ -150,10 +150,6 @@ internal static class ListenerEndpoint
 
         return null;
     }
-
-    /// <summary>Players ask for in-band titles with <c>Icy-MetaData: 1</c> (VLC, mpv, ffmpeg, streamripper, browsers' ICY readers).</summary>
-    private static bool WantsIcyMetadata(HttpRequest request) =>
-        request.Headers.TryGetValue("Icy-MetaData", out var value) && value.Count > 0 && value[0]?.Trim() == "1";
 
     private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, IcyInterleave icy, LagPolicy policy, ILogger logger)
     {

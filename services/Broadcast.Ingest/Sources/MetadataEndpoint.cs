@@ -19,7 +19,7 @@ internal static class MetadataEndpoint
     /// <summary>Longest form body read; a title update is a few hundred bytes.</summary>
     private const int MaxFormBytes = 16 * 1024;
 
-    public static async Task HandleAsync(HttpContext context, SourceRegistry registry, SourceAuthenticator authenticator, IOptions<IngestOptions> options)
+    public static async Task HandleAsync(HttpContext context, SourceRegistry registry, SourceAuthenticator authenticator, ServiceDefaults.Clients.TrustedProxies trusted, IOptions<IngestOptions> options)
     {
         var form = await ReadFormAsync(context).ConfigureAwait(false);
         if (form.Form is null)
@@ -30,10 +30,10 @@ internal static class MetadataEndpoint
 
         var shoutcast = context.Request.Path.StartsWithSegments("/admin.cgi", StringComparison.Ordinal);
         var mount = shoutcast ? ShoutcastMount(form.Form, options.Value) : form.Form["mount"];
-        await UpdateAsync(context, form.Form, mount, shoutcast, registry, authenticator).ConfigureAwait(false);
+        await UpdateAsync(context, form.Form, mount, shoutcast, registry, authenticator, trusted).ConfigureAwait(false);
     }
 
-    private static async Task UpdateAsync(HttpContext context, TitleForm form, string mount, bool shoutcast, SourceRegistry registry, SourceAuthenticator authenticator)
+    private static async Task UpdateAsync(HttpContext context, TitleForm form, string mount, bool shoutcast, SourceRegistry registry, SourceAuthenticator authenticator, ServiceDefaults.Clients.TrustedProxies trusted)
     {
         var response = context.Response;
         if (!string.Equals(form["mode"], "updinfo", StringComparison.Ordinal))
@@ -66,7 +66,7 @@ internal static class MetadataEndpoint
             return;
         }
 
-        if (source && !FromSource(context, session))
+        if (source && session.RemoteAddress is { } sourceAddress && trusted.ClientOf(context)?.ToString() != sourceAddress)
         {
             // Icecast's rule (admin.c, same_ip): with source credentials, only the source's own address may retitle it.
             await ReplyAsync(response, StatusCodes.Status403Forbidden, "source credentials are accepted only from the source's own address; use admin credentials").ConfigureAwait(false);
@@ -136,12 +136,6 @@ internal static class MetadataEndpoint
         var sid = form["sid"];
         return sid.Length == 0 || sid == "1" ? options.ShoutcastMount : options.ShoutcastStreams.GetValueOrDefault(sid, string.Empty);
     }
-
-    /// <summary>The update's client (behind trusted proxies, the address they vouch for) is the source's.</summary>
-    private static bool FromSource(HttpContext context, SourceSession session) =>
-        session.RemoteAddress is null
-        || (context.RequestServices.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context) is { } address
-            && string.Equals(SourceConnection.Normal(address), session.RemoteAddress, StringComparison.Ordinal));
 
     private static Task ReplyAsync(HttpResponse response, int status, string message)
     {

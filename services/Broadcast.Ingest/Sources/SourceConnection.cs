@@ -9,8 +9,6 @@ namespace Broadcast.Ingest.Sources;
 internal sealed record SourceConnection(PipeReader Input, PipeWriter Output, string? Remote, Action Abort, CancellationToken ConnectionClosed)
 {
     /// <summary>The peer's address without its port, for the rule that source-credential title updates come from the source's own address.</summary>
-    public string? RemoteAddress => Remote is null ? null : System.Net.IPEndPoint.TryParse(Remote, out var endPoint) ? Normal(endPoint.Address) : Remote;
-
-    /// <summary>IPv4 as IPv4 even when a dual-mode socket reports it IPv6-mapped (<c>::ffff:127.0.0.1</c>), so addresses compare.</summary>
-    public static string Normal(System.Net.IPAddress address) => (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    public string? RemoteAddress => Remote is null ? null
+        : System.Net.IPEndPoint.TryParse(Remote, out var endPoint) ? ServiceDefaults.Clients.TrustedProxies.Normal(endPoint.Address).ToString() : Remote;
 }

@@ -173,7 +173,7 @@ internal sealed partial class SourceConnectionMiddleware(
 
         var headers = new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => new Microsoft.Extensions.Primitives.StringValues(h.Value), StringComparer.OrdinalIgnoreCase));
         var client = trusted.ClientOf(peer, headers);
-        return client is null ? connection.RemoteAddress : SourceConnection.Normal(client);
+        return client?.ToString() ?? connection.RemoteAddress; // ClientOf answers IPv4 as IPv4
     }
 
     private static Refusal? Check(SourceRequest request, out StationName? station, out AudioCodec codec, out string? contentType)

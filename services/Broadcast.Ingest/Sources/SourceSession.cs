@@ -57,18 +57,6 @@ internal sealed class SourceSession : IDisposable
     /// <summary>The encoder's address (no port): title updates with source credentials must come from it, as in Icecast.</summary>
     public string? RemoteAddress { get; }
 
-    /// <summary>The current title (the newest stamped change); null until the encoder sends one.</summary>
-    public string? NowPlaying
-    {
-        get
-        {
-            lock (_titlesLock)
-            {
-                return _titles.Count > 0 ? _titles.Last().Title : null;
-            }
-        }
-    }
-
     /// <summary>The session's recent title changes, oldest first.</summary>
     public TitleChange[] Titles()
     {

@@ -161,5 +161,6 @@ public sealed class TrustedProxies
         return true;
     }
 
-    private static IPAddress Normal(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    /// <summary>IPv4 as IPv4 even when a dual-mode socket reports it IPv6-mapped (<c>::ffff:127.0.0.1</c>), so addresses compare.</summary>
+    public static IPAddress Normal(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

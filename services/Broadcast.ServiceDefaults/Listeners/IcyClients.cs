@@ -18,7 +18,9 @@ public static class IcyClients
         HttpMethods.IsGet(request.Method) && WantsUnchunked(request.Protocol, request.Headers);
 
     public static bool WantsUnchunked(string protocol, IHeaderDictionary headers) =>
-        protocol == "HTTP/1.1"
-        && headers.TryGetValue("Icy-MetaData", out var icy) && icy.Count > 0 && icy[0]?.Trim() == "1"
-        && !headers.ContainsKey("Sec-Fetch-Mode");
+        protocol == "HTTP/1.1" && WantsIcyMetadata(headers) && !headers.ContainsKey("Sec-Fetch-Mode");
+
+    /// <summary>Players ask for in-band titles with <c>Icy-MetaData: 1</c> (VLC, mpv, ffmpeg, streamripper, browsers' ICY readers).</summary>
+    public static bool WantsIcyMetadata(IHeaderDictionary headers) =>
+        headers.TryGetValue("Icy-MetaData", out var icy) && icy.Count > 0 && icy[0]?.Trim() == "1";
 }
