@@ -59,6 +59,33 @@ internal sealed class IngestOptions
     /// <summary>Per-mount passwords, keyed by mount name without the slash; they take precedence over the global one.</summary>
     public Dictionary<string, string> MountPasswords { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Seconds a station stays on the air after its source leaves: listeners stay connected and hear the fallback, and a
+    /// returning or new source continues the same stream (a DJ hand-over). 0: the station ends with its source, as in
+    /// Icecast without a fallback mount.
+    /// </summary>
+    [Range(0, 3600)]
+    public int LingerSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Fallback mounts by mount name without the slash (Icecast's <c>fallback-mount</c>): played while the station has
+    /// no source, when that mount is live with the same codec. The directory's <c>/admin/fallbacks</c> overrides these.
+    /// </summary>
+    public Dictionary<string, string> Fallbacks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Fallback files by mount name without the slash, looped; the file must be in the station's codec.</summary>
+    public Dictionary<string, string> FallbackFiles { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>With no live fallback mount or file, play frame-aligned silence in the station's codec (MPEG audio, AAC).</summary>
+    public bool FallbackSilence { get; set; } = true;
+
+    /// <summary>
+    /// Source priorities by user name: a source whose user has a higher priority takes a live station over from a lower
+    /// one (a live DJ over an automatic playlist), which waits connected and resumes when the DJ leaves. Unlisted users
+    /// have priority 0; two sources of equal priority: the second gets 403, as in Icecast.
+    /// </summary>
+    public Dictionary<string, int> SourcePriorities { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Most concurrent sources; the next gets 503. Icecast's <c>sources</c> limit defaults to 2; we allow more.</summary>
     [Range(1, 100_000)]
     public int MaxSources { get; set; } = 100;

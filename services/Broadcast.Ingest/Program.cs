@@ -1,4 +1,5 @@
 using Broadcast.Ingest;
+using Broadcast.Ingest.HandOver;
 using Broadcast.Ingest.Leases;
 using Broadcast.Ingest.Publishing;
 using Broadcast.Ingest.Sources;
@@ -24,6 +25,8 @@ if (!string.IsNullOrEmpty(directoryUrl))
     builder.Services.AddGrpcClient<Broadcast.Directory.V1.Directory.DirectoryClient>(client => client.Address = new Uri(directoryUrl));
 }
 
+builder.Services.AddSingleton<FallbackPlayer>();
+builder.Services.AddSingleton<StationKeeper>();
 builder.Services.AddSingleton<SourceConnectionMiddleware>();
 builder.Services.AddHostedService<StationRequestResponder>();
 builder.Services.AddHostedService<ShoutcastListener>();

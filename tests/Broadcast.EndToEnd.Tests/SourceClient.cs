@@ -27,6 +27,16 @@ internal static class SourceClient
             ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", .. (station.Length > 0 ? station : ["-ice_name", "Test FM"]), .. encode, target]);
     }
 
+    /// <summary>
+    /// Starts ffmpeg pushing an MP3 tone of <paramref name="frequency"/> Hz at <paramref name="bitrate"/> as
+    /// <paramref name="user"/> (hand-over tests tell sources apart by their frames' bitrate).
+    /// </summary>
+    public static ManagedProcess StartTone(Uri ingest, string mount, int seconds, int frequency, string bitrate = "128k", string user = "source") =>
+        ManagedProcess.Start(
+            ExternalTool.Find("ffmpeg"),
+            ["-hide_banner", "-v", "error", "-re", "-f", "lavfi", "-i", $"sine=frequency={frequency}:duration={seconds}", "-ice_name", "Test FM",
+                "-c:a", "libmp3lame", "-b:a", bitrate, "-content_type", "audio/mpeg", "-f", "mp3", $"icecast://{user}:{BroadcastCluster.SourcePassword}@{ingest.Host}:{ingest.Port}{mount}"]);
+
     /// <summary>Sends a raw request head (and optional body) and returns the first response bytes as text.</summary>
     public static async Task<string> RawAsync(Uri ingest, string head, byte[]? body, CancellationToken cancellationToken)
     {

@@ -122,6 +122,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
             new Dictionary<string, string>
             {
                 ["Redis__Configuration"] = $"127.0.0.1:{RedisPort}",
+                ["Nats__Url"] = _nats,
                 ["Directory__AdminToken"] = AdminToken,
                 ["Directory__RefreshMilliseconds"] = "250",
                 ["Kestrel__Endpoints__Http__Url"] = http.ToString().TrimEnd('/'),

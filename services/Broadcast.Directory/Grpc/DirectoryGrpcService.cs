@@ -104,7 +104,14 @@ internal sealed class DirectoryGrpcService(DirectoryStore store, DirectoryState 
         station.Mount = Mount(station.Mount);
         var holder = await store.AcquireAsync(station, Owner(owner), Ttl(ttlMilliseconds), replaceOwner).ConfigureAwait(false);
         state.Poke();
-        return holder is null ? new LeaseReply { Held = true } : new LeaseReply { Held = false, HolderIngest = IngestOf(holder), Holder = holder };
+        if (holder is not null)
+        {
+            return new LeaseReply { Held = false, HolderIngest = IngestOf(holder), Holder = holder };
+        }
+
+        // The holder learns the station's fallback with every renewal, so a change reaches it within a third of the TTL.
+        var fallback = await store.GetFallbackAsync(station.Mount).ConfigureAwait(false);
+        return new LeaseReply { Held = true, FallbackMount = fallback ?? string.Empty };
     }
 
     private DirectorySnapshot Live() =>

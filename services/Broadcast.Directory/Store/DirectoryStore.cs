@@ -165,6 +165,29 @@ internal sealed class DirectoryStore(IConnectionMultiplexer redis, IOptions<Dire
         return await db.SortedSetRangeByRankAsync(index).ConfigureAwait(false);
     }
 
+    /// <summary>The fallback mounts set with <c>/admin/fallbacks</c> (mount → fallback mount; Icecast keeps them in memory only).</summary>
+    private RedisKey Fallbacks => _prefix + "fallbacks";
+
+    public async Task<string?> GetFallbackAsync(string mount)
+    {
+        var value = await Db.HashGetAsync(Fallbacks, mount).ConfigureAwait(false);
+        return value.IsNullOrEmpty ? null : value.ToString();
+    }
+
+    public async Task<Dictionary<string, string>> ListFallbacksAsync()
+    {
+        var entries = await Db.HashGetAllAsync(Fallbacks).ConfigureAwait(false);
+        return entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Sets (or with null, clears) a station's fallback mount.</summary>
+    public async Task SetFallbackAsync(string mount, string? fallback)
+    {
+        _ = fallback is null
+            ? await Db.HashDeleteAsync(Fallbacks, mount).ConfigureAwait(false)
+            : await Db.HashSetAsync(Fallbacks, mount, fallback).ConfigureAwait(false);
+    }
+
     private RedisKey Lease(string mount) => _prefix + "lease:" + mount;
 
     private RedisKey Station(string mount) => _prefix + "station:" + mount;

@@ -40,26 +40,27 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
     }
 
     /// <summary>
-    /// Takes the mount's lease for this session. Null when another source holds the mount anywhere in the cluster;
-    /// otherwise a lease that renews itself until disposed (then released), filling in the station's current title and
-    /// history with <paramref name="describe"/> before each renewal, and calls <paramref name="lost"/> if the
-    /// directory ever reports the mount held by someone else.
+    /// Takes the mount's lease for the stream <paramref name="metadata"/> names. Without a lease, the attempt says who
+    /// holds the mount (a live ingest: ask it to hand over, <see cref="HandOver.StationKeeper"/>); otherwise the lease
+    /// renews itself until disposed (then released), filling in the station's record with <paramref name="describe"/>
+    /// before each renewal, and calls <paramref name="lost"/> if the directory ever reports the mount held by someone
+    /// else. With <paramref name="replaceOwner"/>, only that holder is replaced (a stream handed over to this ingest).
     /// </summary>
-    public async Task<SourceLease?> AcquireAsync(StationMetadata metadata, Action<StationInfo> describe, Action lost, CancellationToken cancellationToken)
+    public async Task<LeaseAttempt> AcquireAsync(StationMetadata metadata, Action<StationInfo> describe, Action lost, string? replaceOwner, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var station = Describe(metadata, settings.IngestId);
         var owner = settings.IngestId + "/" + metadata.SessionId.ToString("N");
         if (client is null)
         {
-            return new SourceLease(this, station, owner, describe, lost, held: true);
+            return new LeaseAttempt(new SourceLease(this, station, owner, describe, lost, held: true), string.Empty, string.Empty);
         }
 
         try
         {
-            var request = new AcquireLeaseRequest { Station = station, Owner = owner, TtlMilliseconds = settings.LeaseTtlMilliseconds };
+            var request = new AcquireLeaseRequest { Station = station, Owner = owner, TtlMilliseconds = settings.LeaseTtlMilliseconds, ReplaceOwner = replaceOwner ?? string.Empty };
             var reply = await client.AcquireLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!reply.Held && reply.Holder.Length > 0 && await IsGoneAsync(reply.HolderIngest, cancellationToken).ConfigureAwait(false))
+            if (!reply.Held && replaceOwner is null && reply.Holder.Length > 0 && await IsGoneAsync(reply.HolderIngest, cancellationToken).ConfigureAwait(false))
             {
                 // The lease names a dead ingest (or an earlier session here): its encoder, reconnecting, takes the mount
                 // back at once instead of waiting out the TTL. Only that exact holder is replaced (compare-and-set).
@@ -71,15 +72,15 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
             if (!reply.Held)
             {
                 MountTaken(logger, metadata.Mount, reply.HolderIngest);
-                return null;
+                return new LeaseAttempt(null, reply.Holder, reply.HolderIngest);
             }
 
-            return new SourceLease(this, station, owner, describe, lost, held: true);
+            return new LeaseAttempt(new SourceLease(this, station, owner, describe, lost, held: true, reply.FallbackMount), string.Empty, string.Empty);
         }
         catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
         {
             DirectoryUnavailable(logger, "lease", metadata.Mount, exception.Status.Detail);
-            return new SourceLease(this, station, owner, describe, lost, held: false);
+            return new LeaseAttempt(new SourceLease(this, station, owner, describe, lost, held: false), string.Empty, string.Empty);
         }
     }
 
@@ -109,19 +110,19 @@ internal sealed partial class SourceDirectory(IOptions<IngestOptions> options, I
         }
     }
 
-    /// <summary>One renewal: true held, false someone else holds it, null no answer.</summary>
-    internal async Task<bool?> RenewAsync(StationInfo station, string owner, string? nowPlaying, CancellationToken cancellationToken)
+    /// <summary>One renewal: true held (with the station's fallback mount), false someone else holds it, null no answer.</summary>
+    internal async Task<(bool? Held, string Fallback)> RenewAsync(StationInfo station, string owner, string? nowPlaying, CancellationToken cancellationToken)
     {
         try
         {
             var request = new RenewLeaseRequest { Mount = station.Mount, Owner = owner, Station = station, TtlMilliseconds = options.Value.LeaseTtlMilliseconds, NowPlaying = nowPlaying ?? string.Empty };
             var reply = await client!.RenewLeaseAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return reply.Held;
+            return (reply.Held, reply.FallbackMount);
         }
         catch (RpcException exception) when (exception.StatusCode != StatusCode.Cancelled)
         {
             DirectoryUnavailable(logger, "renewal", station.Mount, exception.Status.Detail);
-            return null;
+            return (null, string.Empty);
         }
     }
 

@@ -18,9 +18,11 @@ internal sealed class SourceLease : IAsyncDisposable
     private readonly Action<StationInfo> _describe;
     private readonly SemaphoreSlim _nudge = new(0, 1);
     private bool _held;
+    private int _stopped;
 
-    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Action<StationInfo> describe, Action lost, bool held)
+    public SourceLease(SourceDirectory directory, StationInfo station, string owner, Action<StationInfo> describe, Action lost, bool held, string fallback = "")
     {
+        Fallback = fallback;
         _describe = describe;
         _directory = directory;
         _station = station;
@@ -28,6 +30,12 @@ internal sealed class SourceLease : IAsyncDisposable
         _held = held;
         _renewing = directory.HasClient ? RenewAsync(lost, _stop.Token) : Task.CompletedTask;
     }
+
+    /// <summary>This lease's token in the directory (<c>ingest-id/session</c>): a taker replaces exactly it.</summary>
+    public string Owner => _owner;
+
+    /// <summary>The station's fallback mount as the directory last said (<c>/admin/fallbacks</c>); empty: none set there.</summary>
+    public string Fallback { get; private set; }
 
     /// <summary>Renews now instead of at the next third of the TTL (a new title should reach now-playing at once).</summary>
     public void Nudge()
@@ -44,14 +52,28 @@ internal sealed class SourceLease : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (await StopAsync().ConfigureAwait(false) && _directory.HasClient)
+        {
+            await _directory.ReleaseAsync(_station, _owner).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops renewing without releasing: the stream went to another ingest, which replaces this token.</summary>
+    public async ValueTask AbandonAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Stops the renewals; true for the first caller.</summary>
+    private async ValueTask<bool> StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return false;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _renewing.ConfigureAwait(false);
         _stop.Dispose();
         _nudge.Dispose();
-        if (_directory.HasClient)
-        {
-            await _directory.ReleaseAsync(_station, _owner).ConfigureAwait(false);
-        }
+        return true;
     }
 
     private async Task RenewAsync(Action lost, CancellationToken stop)
@@ -62,7 +84,12 @@ internal sealed class SourceLease : IAsyncDisposable
             {
                 await _nudge.WaitAsync(_directory.RenewEvery, stop).ConfigureAwait(false);
                 _describe(_station);
-                var held = await _directory.RenewAsync(_station, _owner, _station.NowPlaying, stop).ConfigureAwait(false);
+                var (held, fallback) = await _directory.RenewAsync(_station, _owner, _station.NowPlaying, stop).ConfigureAwait(false);
+                if (held == true)
+                {
+                    Fallback = fallback;
+                }
+
                 if (held == false)
                 {
                     _directory.LogLost(_station.Mount, _held ? "another source took the mount" : "another source holds the mount");

@@ -53,6 +53,9 @@ internal sealed class ChunkPublisher
 
     public long Dropped { get; private set; }
 
+    /// <summary>Number of the next chunk; a stream handed to another ingest continues from it.</summary>
+    public long Sequence => _sequence;
+
     /// <summary>Offset of the next byte that will be added.</summary>
     public long Offset => _batchOffset + _length;
 
@@ -93,6 +96,26 @@ internal sealed class ChunkPublisher
         Seal();
         _pendingLengths[_pending] = TitleEnvelope.Write(_messages[_pending], _session, Offset, stamped, _station, title, url);
         _pending++;
+    }
+
+    /// <summary>
+    /// Continues a stream another ingest published (a hand-over): the next chunk gets <paramref name="offset"/> and
+    /// <paramref name="sequence"/>, so edges see no gap and no new session. Only before anything was added here.
+    /// </summary>
+    public void Continue(long offset, long sequence)
+    {
+        _batchOffset = offset;
+        _length = 0;
+        _duration = 0;
+        _sequence = sequence;
+        _flags = ChunkFlags.None;
+    }
+
+    /// <summary>Seals and publishes what is batched (before the stream is handed over).</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        Seal();
+        await PublishPendingAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Seals what is batched and marks the end of the stream, so edges end their listeners cleanly.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
 using Broadcast.Ingest.Sources;
+using Broadcast.Shared.Control;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ namespace Broadcast.Ingest.Publishing;
 internal sealed partial class StationRequestResponder(
     INatsConnection nats,
     SourceRegistry registry,
+    HandOver.StationKeeper keeper,
     IOptions<IngestOptions> options,
     ILogger<StationRequestResponder> logger) : BackgroundService
 {
@@ -24,7 +26,60 @@ internal sealed partial class StationRequestResponder(
     private const int DefaultBurstBytes = 64 * 1024;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ServeMetadataAsync(stoppingToken), ServeBurstsAsync(stoppingToken), ServeAliveAsync(stoppingToken));
+        Task.WhenAll(ServeMetadataAsync(stoppingToken), ServeBurstsAsync(stoppingToken), ServeAliveAsync(stoppingToken), ServeControlAsync(stoppingToken));
+
+    /// <summary>
+    /// Source commands for the stations this ingest publishes (<c>broadcast.control.source.*</c>): <c>status</c> (is a
+    /// source live; a lingering station's fallback asks), <c>killsource</c> and <c>metadata</c> (admin, through the
+    /// directory), <c>takeover</c> (a source on another ingest). Requests for other stations get no answer here.
+    /// </summary>
+    private async Task ServeControlAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var message in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.SourceControlPrefix + "*", cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            var token = message.Subject[Subjects.SourceControlPrefix.Length..];
+            if (!registry.TryGet(token, out var session) || session.Role != SessionRole.Publishing)
+            {
+                continue;
+            }
+
+            ControlRequest? request;
+            try
+            {
+                request = JsonSerializer.Deserialize(message.Data.Span, ControlJsonContext.Default.ControlRequest);
+            }
+            catch (JsonException)
+            {
+                request = null;
+            }
+
+            var reply = request is null ? new ControlReply { Ok = false, Message = "malformed command" } : await ControlAsync(session, request).ConfigureAwait(false);
+            var json = JsonSerializer.SerializeToUtf8Bytes(reply with { From = options.Value.IngestId }, ControlJsonContext.Default.ControlReply);
+            await message.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ControlReply> ControlAsync(SourceSession session, ControlRequest request)
+    {
+        switch (request.Op)
+        {
+            case "status":
+                var fallback = session.Lease?.Fallback is { Length: > 0 } set ? set
+                    : options.Value.Fallbacks.TryGetValue(session.Station.Name, out var configured) ? configured : null;
+                return new ControlReply { Ok = true, Live = session.IsLive, ContentType = session.Metadata.ContentType, Fallback = fallback };
+            case "killsource":
+                return await keeper.KillSourceAsync(session.Station).ConfigureAwait(false)
+                    ? new ControlReply { Ok = true, Message = "Source Removed" }
+                    : new ControlReply { Ok = false, Message = "Source does not exist" };
+            case "metadata" when request.Song is { } song:
+                session.SetTitle(song, request.Url ?? string.Empty);
+                return new ControlReply { Ok = true, Message = "Metadata update successful" };
+            case "takeover":
+                return await keeper.HandleTakeOverAsync(session.Station, request).ConfigureAwait(false);
+            default:
+                return new ControlReply { Ok = false, Message = "unknown command" };
+        }
+    }
 
     /// <summary>Answers "are you there?": another ingest asks before taking over a mount whose lease names this one.</summary>
     private async Task ServeAliveAsync(CancellationToken stoppingToken)
@@ -39,7 +94,7 @@ internal sealed partial class StationRequestResponder(
     {
         await foreach (var request in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.MetadataPrefix + "*", cancellationToken: stoppingToken).ConfigureAwait(false))
         {
-            if (registry.TryGet(request.Subject[Subjects.MetadataPrefix.Length..], out var session))
+            if (registry.TryGet(request.Subject[Subjects.MetadataPrefix.Length..], out var session) && session.Role == SessionRole.Publishing)
             {
                 var json = JsonSerializer.SerializeToUtf8Bytes(session.Metadata with { Titles = session.Titles() }, StationMetadataJsonContext.Default.StationMetadata);
                 await request.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
@@ -51,7 +106,7 @@ internal sealed partial class StationRequestResponder(
     {
         await foreach (var request in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.BurstPrefix + "*", cancellationToken: stoppingToken).ConfigureAwait(false))
         {
-            if (!registry.TryGet(request.Subject[Subjects.BurstPrefix.Length..], out var session))
+            if (!registry.TryGet(request.Subject[Subjects.BurstPrefix.Length..], out var session) || session.Role != SessionRole.Publishing)
             {
                 continue;
             }

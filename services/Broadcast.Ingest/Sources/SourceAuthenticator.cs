@@ -62,10 +62,14 @@ internal sealed class SourceAuthenticator(IOptions<IngestOptions> options, Sourc
             return false;
         }
 
-        var userMatches = FixedTimeEquals(user, settings.SourceUser);
+        // The source user, or a user given a priority (a DJ over the playlist's "source"), with the same password.
+        var userMatches = FixedTimeEquals(user, settings.SourceUser) | settings.SourcePriorities.ContainsKey(user);
         var passwordMatches = FixedTimeEquals(password, expected);
         return userMatches & passwordMatches;
     }
+
+    /// <summary>The user of Basic credentials; empty when there are none.</summary>
+    public static string UserOf(string? authorization) => TryDecodeBasic(authorization, out var user, out _) ? user : string.Empty;
 
     private static bool TryDecodeBasic(string? authorization, out string user, out string password)
     {

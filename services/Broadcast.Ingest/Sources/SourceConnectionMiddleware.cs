@@ -1,12 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Broadcast.Ingest.Leases;
-using Broadcast.Ingest.Publishing;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
-using NATS.Client.Core;
 
 namespace Broadcast.Ingest.Sources;
 
@@ -16,12 +13,9 @@ namespace Broadcast.Ingest.Sources;
 /// anything else continues to the normal HTTP pipeline (health, admin probes) on the same port.
 /// </summary>
 internal sealed partial class SourceConnectionMiddleware(
-    SourceRegistry registry,
+    HandOver.StationKeeper keeper,
     SourceAuthenticator authenticator,
-    SourceDirectory directory,
-    INatsConnection nats,
     IOptions<IngestOptions> options,
-    TimeProvider time,
     SourceTls tls,
     ServiceDefaults.Clients.TrustedProxies trusted,
     ILogger<SourceConnectionMiddleware> logger)
@@ -99,9 +93,8 @@ internal sealed partial class SourceConnectionMiddleware(
     /// <summary>Serves one source connection from its head to its end (also used for SHOUTcast sources once translated).</summary>
     internal async Task ServeAsync(SourceConnection connection, SourceRequest? translated = null)
     {
-        var (input, output, remote) = (connection.Input, connection.Output, connection.Remote);
-        var settings = options.Value;
-        var request = translated ?? await ReadHeadAsync(input, output, connection.ConnectionClosed).ConfigureAwait(false);
+        var (output, remote) = (connection.Output, connection.Remote);
+        var request = translated ?? await ReadHeadAsync(connection.Input, output, connection.ConnectionClosed).ConfigureAwait(false);
         if (request is null)
         {
             return;
@@ -116,36 +109,26 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
-        var sessionId = Guid.NewGuid();
-        var metadata = SourceMetadataReader.Read(station!, request, contentType!, sessionId);
-        var publisher = new ChunkPublisher(nats, station!, sessionId, codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
-        using var session = new SourceSession(station!, metadata, codec, publisher, settings.BurstBufferBytes, time, ClientAddress(connection, request), settings.OggTitleChains);
-        if (!registry.TryAdd(session, out var full))
+        var settings = options.Value;
+        var user = SourceAuthenticator.UserOf(request.Header("Authorization"));
+        var priority = settings.SourcePriorities.TryGetValue(user, out var configured) ? configured : 0;
+        var metadata = SourceMetadataReader.Read(station!, request, contentType!, Guid.Empty);
+        var source = new SourceInput(codec, metadata, ClientAddress(connection, request), user, priority, connection.Abort);
+        var attachment = await keeper.AttachAsync(station!, source, connection.ConnectionClosed).ConfigureAwait(false);
+        if (attachment.Session is not { } session)
         {
-            var (status, reason, message) = full ? (503, "Service Unavailable", "too many sources connected") : (403, "Forbidden", "Mountpoint in use");
-            SourceLog.Refused(logger, station!.Mount, remote, status, message);
-            await SourceResponses.ErrorAsync(output, status, reason, message, false, connection.ConnectionClosed).ConfigureAwait(false);
+            SourceLog.Refused(logger, station!.Mount, remote, attachment.Status, attachment.Message);
+            await SourceResponses.ErrorAsync(output, attachment.Status, attachment.Reason, attachment.Message, false, connection.ConnectionClosed).ConfigureAwait(false);
             return;
-        }
-
-        var lease = await directory.AcquireAsync(metadata, session.Describe, connection.Abort, connection.ConnectionClosed).ConfigureAwait(false);
-        if (lease is null)
-        {
-            registry.Remove(session);
-            SourceLog.Refused(logger, station!.Mount, remote, 403, "Mountpoint in use (on another ingest)");
-            await SourceResponses.ErrorAsync(output, 403, "Forbidden", "Mountpoint in use", false, connection.ConnectionClosed).ConfigureAwait(false);
-            return;
-        }
-
-        await using var held = lease;
-        session.TitleStamped += lease.Nudge;
-        if (SourceMetadataReader.InitialTitle(request) is { } initial)
-        {
-            session.SetTitle(initial, string.Empty); // stamped with the first frame: a DJ's first title is not lost
         }
 
         try
         {
+            if (SourceMetadataReader.InitialTitle(request) is { } initial)
+            {
+                session.SetTitle(initial, string.Empty); // stamped with the first frame: a DJ's first title is not lost
+            }
+
             // liquidsoap fails on anything but exactly "100 Continue" after Expect; SOURCE gets 200 at once, as from Icecast.
             if (!request.Answered)
             {
@@ -153,13 +136,12 @@ internal sealed partial class SourceConnectionMiddleware(
             }
 
             SourceLog.Connected(logger, station!.Mount, metadata.ContentType, request.Method, remote);
-            await PumpAsync(input, session, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
+            await PumpAsync(source, session, connection.Input, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
         }
         finally
         {
-            registry.Remove(session);
-            await session.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-            SourceLog.Ended(logger, station!.Mount, session.BytesIn, session.SkippedBytes, publisher.Published, publisher.Dropped);
+            await keeper.DetachAsync(session, source).ConfigureAwait(false);
+            SourceLog.Ended(logger, station!.Mount, source.Framer.BytesIn, source.Framer.SkippedBytes, session.Publisher.Published, session.Publisher.Dropped);
         }
     }
 
@@ -254,7 +236,7 @@ internal sealed partial class SourceConnectionMiddleware(
     }
 
     /// <summary>Moves the body into the session until the source closes, goes idle or breaks the chunked encoding.</summary>
-    private async Task PumpAsync(PipeReader input, SourceSession session, bool chunked, CancellationToken closed)
+    private async Task PumpAsync(SourceInput source, SourceSession session, PipeReader input, bool chunked, CancellationToken closed)
     {
         var decoder = chunked ? new ChunkedBodyDecoder() : null;
         var idle = TimeSpan.FromSeconds(options.Value.SourceIdleTimeoutSeconds);
@@ -268,7 +250,7 @@ internal sealed partial class SourceConnectionMiddleware(
             {
                 foreach (var segment in buffer)
                 {
-                    await WriteSegmentAsync(session, decoder, segment, closed).ConfigureAwait(false);
+                    await WriteSegmentAsync(session, source, decoder, segment, closed).ConfigureAwait(false);
                 }
             }
             catch (InvalidDataException exception)
@@ -288,11 +270,11 @@ internal sealed partial class SourceConnectionMiddleware(
         }
     }
 
-    private static async ValueTask WriteSegmentAsync(SourceSession session, ChunkedBodyDecoder? decoder, ReadOnlyMemory<byte> segment, CancellationToken cancellationToken)
+    private static async ValueTask WriteSegmentAsync(SourceSession session, SourceInput source, ChunkedBodyDecoder? decoder, ReadOnlyMemory<byte> segment, CancellationToken cancellationToken)
     {
         if (decoder is null)
         {
-            await session.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            await session.WriteAsync(source, segment, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -301,7 +283,7 @@ internal sealed partial class SourceConnectionMiddleware(
             var consumed = decoder.Decode(segment.Span, out var start, out var length);
             if (length > 0)
             {
-                await session.WriteAsync(segment.Slice(start, length), cancellationToken).ConfigureAwait(false);
+                await session.WriteAsync(source, segment.Slice(start, length), cancellationToken).ConfigureAwait(false);
             }
 
             segment = segment[consumed..];

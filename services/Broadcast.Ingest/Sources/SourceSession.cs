@@ -1,61 +1,101 @@
 using Broadcast.Ingest.Publishing;
 using Broadcast.Shared.Buffers;
 using Broadcast.Shared.Codecs;
+using Broadcast.Shared.Control;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
 
 namespace Broadcast.Ingest.Sources;
 
 /// <summary>
-/// One connected encoder: frames its bytes, keeps recent frames for edges' burst requests, and publishes chunks.
-/// The writer side runs on the connection's task; burst replies read the ring lock-free and the Ogg headers under a lock.
+/// A station's stream on this ingest: one session id and one byte clock that outlive any one encoder. Its current
+/// input (an encoder, or the fallback while it has none) is framed and published; inputs of lower priority wait on
+/// standby, connected. The stream can be handed to another ingest and back (<see cref="StreamState"/>), so listeners
+/// see one unbroken stream across DJ hand-overs (issue #13).
 /// </summary>
-internal sealed class SourceSession : IDisposable
+/// <remarks>
+/// Writers (each input's connection task, the fallback player) take <c>_writer</c> per write; only the current
+/// input's frames reach the publisher, so the stream switches at a frame boundary. Burst replies read the ring
+/// lock-free and the Ogg headers under a lock.
+/// </remarks>
+internal sealed partial class SourceSession : IDisposable
 {
-    private readonly AudioFramer _framer;
     private readonly ChunkPublisher _publisher;
     private readonly StationRingBuffer _recent;
     private readonly OggHeaderCapture? _oggHeaders;
     private readonly Lock _headersLock = new();
     private readonly Lock _titlesLock = new();
+    private readonly Lock _inputsLock = new();
+    private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly Queue<TitleChange> _titles = new();
+    private readonly List<SourceInput> _standby = [];
     private readonly TimeProvider _time;
-    private (string Title, string Url)? _pendingTitle;
-    private bool _chainTitleDue;
     private readonly OggTitleChain? _titleChain;
-    private string? _chainDue;
+    private readonly byte[] _lastFrameHead = new byte[8];
+    private int _lastFrameHeadLength;
+    private SourceInput? _current;
 
     /// <summary>Title changes kept per session: what the directory's history and a joining edge see.</summary>
     public const int TitleHistoryLength = 16;
 
-    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes, TimeProvider time, string? remoteAddress = null, bool oggTitleChains = false)
+    public SourceSession(StationName station, StationMetadata metadata, AudioCodec codec, ChunkPublisher publisher, int burstBufferBytes, TimeProvider time, bool oggTitleChains = false)
     {
         _titleChain = oggTitleChains && codec == AudioCodec.Ogg ? new OggTitleChain() : null;
         _time = time;
-        RemoteAddress = remoteAddress;
         Station = station;
         Metadata = metadata;
         Codec = codec;
         _publisher = publisher;
-        _framer = SourceCodecs.CreateFramer(codec);
         _recent = new StationRingBuffer(burstBufferBytes);
         _oggHeaders = codec == AudioCodec.Ogg ? new OggHeaderCapture() : null;
     }
 
     public StationName Station { get; }
 
-    public StationMetadata Metadata { get; }
+    /// <summary>The current encoder's description of the station, with the stream's session id.</summary>
+    public StationMetadata Metadata { get; private set; }
+
+    public Guid SessionId => Metadata.SessionId;
 
     public AudioCodec Codec { get; }
 
-    public long BytesIn => _framer.BytesIn;
-
-    public long SkippedBytes => _framer.SkippedBytes;
-
     public ChunkPublisher Publisher => _publisher;
 
-    /// <summary>The encoder's address (no port): title updates with source credentials must come from it, as in Icecast.</summary>
-    public string? RemoteAddress { get; }
+    /// <summary>The lease while this ingest publishes the stream (kept by <see cref="HandOver.StationKeeper"/>).</summary>
+    public Leases.SourceLease? Lease { get; set; }
+
+    /// <summary>Cancels the linger (and its fallback) when a source takes the stream; null while none runs.</summary>
+    public CancellationTokenSource? Linger { get; set; }
+
+    /// <summary>Set when the directory gave the mount to someone else: the station ends without lingering.</summary>
+    public bool LeaseLost { get; set; }
+
+    /// <summary>Ends the standby subscription when this session publishes again or is over.</summary>
+    public CancellationTokenSource? Standby { get; set; }
+
+    /// <summary>Whether this ingest publishes the stream now; a standby session only holds waiting inputs.</summary>
+    public SessionRole Role { get; private set; } = SessionRole.Publishing;
+
+    /// <summary>What is framed and published now: an encoder, the fallback, or nothing (between the two).</summary>
+    public SourceInput? Current => Volatile.Read(ref _current);
+
+    /// <summary>True while an encoder (not the fallback) feeds the stream.</summary>
+    public bool IsLive => Current is { IsFallback: false };
+
+    /// <summary>True while any encoder is connected to this session, current or on standby.</summary>
+    public bool HasEncoders
+    {
+        get
+        {
+            lock (_inputsLock)
+            {
+                return IsLive || _standby.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>The current encoder's address: title updates with source credentials must come from it.</summary>
+    public string? RemoteAddress => Current is { IsFallback: false } input ? input.RemoteAddress : null;
 
     /// <summary>The session's recent title changes, oldest first.</summary>
     public TitleChange[] Titles()
@@ -67,7 +107,7 @@ internal sealed class SourceSession : IDisposable
     }
 
     /// <summary>
-    /// Asks for a title change. It is stamped on the source's own task, at the next frame boundary, so it travels in
+    /// Asks for a title change. It is stamped on the writer's task, at the next frame boundary, so it travels in
     /// order with the audio; a second request before that replaces the first.
     /// </summary>
     public void SetTitle(string title, string url)
@@ -78,9 +118,14 @@ internal sealed class SourceSession : IDisposable
         }
     }
 
-    /// <summary>Fills in the directory's record of this station: the current title and the recent history.</summary>
+    /// <summary>Fills in the directory's record of this station: the current encoder's description, title and history.</summary>
     public void Describe(Broadcast.Directory.V1.StationInfo station)
     {
+        var metadata = Metadata;
+        station.Name = metadata.Name ?? string.Empty;
+        station.Description = metadata.Description ?? string.Empty;
+        station.Genre = metadata.Genre ?? string.Empty;
+        station.Bitrate = metadata.Bitrate;
         var titles = Titles();
         station.NowPlaying = titles.Length > 0 ? titles[^1].Title : string.Empty;
         station.History.Clear();
@@ -93,223 +138,196 @@ internal sealed class SourceSession : IDisposable
     /// <summary>Raised after a title is stamped (the lease renews at once so the directory's now-playing follows).</summary>
     public event Action? TitleStamped;
 
-    /// <summary>Frees the recent-audio ring (managed: burst replies may still read it, so it must not be unmapped).</summary>
-    public void Dispose() => _recent.Dispose();
-
-    /// <summary>Frames <paramref name="data"/> and publishes what completes.</summary>
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes <paramref name="input"/> current at the next frame boundary. An encoder it replaces waits on standby; a
+    /// fallback it replaces is returned for the caller to stop.
+    /// </summary>
+    public SourceInput? Attach(SourceInput input)
     {
-        while (!data.IsEmpty)
+        lock (_inputsLock)
         {
-            data = data[_framer.Feed(data.Span)..];
-            await DrainAsync(cancellationToken).ConfigureAwait(false);
+            var previous = _current;
+            if (previous is { IsFallback: false })
+            {
+                _standby.Add(previous);
+            }
+
+            Promote(input, resuming: false);
+            return previous is { IsFallback: true } ? previous : null;
         }
     }
 
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>The current encoder's priority (a take-over is judged against it); null while none is current.</summary>
+    public int? CurrentPriority()
     {
-        _framer.Complete();
-        await DrainAsync(cancellationToken).ConfigureAwait(false);
-        _publisher.End();
-        await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
+        lock (_inputsLock)
+        {
+            return Current is { IsFallback: false } current ? current.Priority : null;
+        }
     }
 
     /// <summary>
-    /// Writes a burst reply: Ogg headers and the audio from a frame boundary about <paramref name="bytes"/> back.
-    /// While the current chain has no audio yet, the reply carries neither: its offset is where the chain's header
-    /// pages begin, and they reach the edge as the next chunk, so no listener ever gets them twice.
+    /// Takes <paramref name="input"/> out: a standby one just leaves; the current one's last whole frame is published
+    /// and the strongest standby encoder resumes at its next sync point. Returns the input current afterwards.
     /// </summary>
-    public int WriteBurst(Span<byte> destination, int bytes, out long offset)
+    public async ValueTask<SourceInput?> DetachAsync(SourceInput input)
     {
-        // Under the lock the ring cannot be emptied (both Discontinue calls take it), so headers and audio agree.
-        lock (_headersLock)
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
         {
-            if (_recent.Start == _recent.End)
+            if (input == Current && Role == SessionRole.Publishing)
             {
-                offset = _recent.End;
-                return BurstReply.Write(destination, []);
+                input.Framer.Complete();
+                await DrainAsync(input, CancellationToken.None).ConfigureAwait(false);
             }
 
-            var headerLength = BurstReply.Write(destination, _oggHeaders is null ? [] : _oggHeaders.Pages);
-
-            // The ring may move on while we read; retry from a newer boundary if our start was overwritten.
-            for (var attempt = 0; attempt < 4; attempt++)
+            lock (_inputsLock)
             {
-                offset = _recent.FindBurstStart(bytes);
-                var room = destination[headerLength..];
-                var length = (int)Math.Min(_recent.End - offset, room.Length);
-                var status = _recent.TryRead(offset, room[..length], out var read);
-                if (status is RingReadStatus.Data or RingReadStatus.CaughtUp)
+                if (!_standby.Remove(input) && input == _current)
                 {
-                    return headerLength + read;
+                    var next = _standby.OrderByDescending(s => s.Priority).FirstOrDefault();
+                    _current = null;
+                    if (next is not null)
+                    {
+                        _standby.Remove(next);
+                        Promote(next, resuming: true);
+                    }
                 }
-            }
 
-            offset = _recent.End;
-            return headerLength;
+                return _current;
+            }
+        }
+        finally
+        {
+            _writer.Release();
         }
     }
 
-    private async ValueTask DrainAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops publishing and returns where the stream stands, for another ingest to continue it. The current encoder, if
+    /// any, goes on standby here; the session stays (standby) while encoders wait, else it is over.
+    /// </summary>
+    public async Task<StreamState> HandOffAsync(string holder)
     {
-        while (true)
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
         {
-            if (StampPendingTitle())
+            await _publisher.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            lock (_inputsLock)
             {
+                if (_current is { IsFallback: false } current)
+                {
+                    _standby.Add(current);
+                }
+
+                _current = null;
+                Role = _standby.Count > 0 ? SessionRole.Standby : SessionRole.Ended;
+            }
+
+            return new StreamState(SessionId, _publisher.Offset, _publisher.Sequence, Titles(), holder);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// A standby session takes the stream back from another ingest (<see cref="HandOffAsync"/> there): it publishes the
+    /// same session from the giver's offset, with its strongest standby encoder current. False when that stream is not
+    /// this session's or no encoder waits any more.
+    /// </summary>
+    public async Task<bool> ContinueAsync(StreamState state)
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            lock (_inputsLock)
+            {
+                var next = _standby.OrderByDescending(s => s.Priority).FirstOrDefault();
+                if (Role != SessionRole.Standby || state.SessionId != SessionId || next is null)
+                {
+                    return false;
+                }
+
+                _standby.Remove(next);
+                Continue(state);
+                Promote(next, resuming: true);
+                return true;
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>A new session here continues a stream another ingest handed over: same id, next offset and sequence, its titles.</summary>
+    public void Continue(StreamState state)
+    {
+        _publisher.Continue(state.Offset, state.Sequence);
+        lock (_titlesLock)
+        {
+            _titles.Clear();
+            foreach (var title in state.Titles.TakeLast(TitleHistoryLength))
+            {
+                _titles.Enqueue(title);
+            }
+        }
+
+        Role = SessionRole.Publishing;
+    }
+
+    /// <summary>Every encoder connected to this session, current or waiting (to close them: killsource, a lost lease).</summary>
+    public SourceInput[] Encoders()
+    {
+        lock (_inputsLock)
+        {
+            return [.. _standby, .. Current is { IsFallback: false } current ? [current] : Array.Empty<SourceInput>()];
+        }
+    }
+
+    /// <summary>A frame of silence like the stream's last audio frame; null when the codec has none or no frame came yet.</summary>
+    public byte[]? SilentFrame(out int samples, out int sampleRate)
+    {
+        lock (_headersLock)
+        {
+            return Shared.Codecs.SilentFrame.Build(Codec, _lastFrameHead.AsSpan(0, _lastFrameHeadLength), out samples, out sampleRate);
+        }
+    }
+
+    /// <summary>Publishes the end of the stream: edges end their listeners cleanly. The session is over.</summary>
+    public async ValueTask EndAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Role == SessionRole.Publishing)
+            {
+                _publisher.End();
                 await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (!TakeFrame())
-            {
-                break;
-            }
-
-            await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
+            Role = SessionRole.Ended;
         }
-
-        await _publisher.PublishPendingAsync(cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _writer.Release();
+        }
     }
 
-    /// <summary>Stamps a requested title, if any; true when it did (its message is then pending).</summary>
-    private bool StampPendingTitle()
+    /// <summary>Frees the recent-audio ring (managed: burst replies may still read it, so it must not be unmapped).</summary>
+    public void Dispose() => _recent.Dispose(); // _writer has no wait handle to free; a late writer may still take it
+
+    /// <summary>Under <c>_inputsLock</c>: <paramref name="input"/> becomes current; an encoder's description becomes the station's.</summary>
+    private void Promote(SourceInput input, bool resuming)
     {
-        (string Title, string Url)? pending;
-        lock (_titlesLock)
+        input.Resuming = resuming;
+        if (!input.IsFallback)
         {
-            pending = _pendingTitle;
-            _pendingTitle = null;
+            Metadata = input.Metadata with { SessionId = SessionId };
         }
 
-        if (pending is { } title)
-        {
-            Stamp(title.Title, title.Url);
-            _chainDue = _titleChain is null ? null : title.Title; // in-band for Ogg listeners too, when asked for
-            return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>On the source's task: the title takes effect at the publisher's next byte, a frame boundary.</summary>
-    private void Stamp(string title, string url)
-    {
-        var change = new TitleChange(_publisher.Offset, title, url, _time.GetUtcNow());
-        lock (_titlesLock)
-        {
-            _titles.Enqueue(change);
-            while (_titles.Count > TitleHistoryLength)
-            {
-                _titles.Dequeue();
-            }
-        }
-
-        _publisher.AddTitle(title, url, change.Started);
-        TitleStamped?.Invoke();
-    }
-
-    /// <summary>Moves one frame into the recent ring and the publisher's batch; false when no frame is ready.</summary>
-    private bool TakeFrame()
-    {
-        if (!_framer.TryReadFrame(out var frame))
-        {
-            return false;
-        }
-
-        if (frame.Kind == FrameKind.Info)
-        {
-            return true; // an encoder's Xing/Info frame describes a file, not a live stream
-        }
-
-        if (_titleChain is not null && _oggHeaders is not null)
-        {
-            if (frame.StartsChain)
-            {
-                _titleChain.Reset(); // the encoder's own chain passes as it is
-            }
-
-            if (frame.Kind == FrameKind.Audio)
-            {
-                if (_chainDue is { } title && frame.IsSyncPoint && !_oggHeaders.Overflowed
-                    && _titleChain.Begin(_oggHeaders.Pages, title, (uint)Random.Shared.Next()) is { } pages)
-                {
-                    _chainDue = null;
-                    TakeChain(pages, frame.SampleRate);
-                }
-
-                frame = new AudioFrame(_titleChain.Carry(frame.Data), frame.Kind, frame.Samples, frame.SampleRate, frame.Packets, frame.StartsChain, frame.IsSyncPoint);
-            }
-        }
-
-        Take(frame);
-        return true;
-    }
-
-    /// <summary>
-    /// The pages <see cref="OggTitleChain.Begin"/> made: the old chain's end page, then the new chain's headers, taken
-    /// like the encoder's own (burst, header capture, chunks). Its title is stamped already: not read back from it.
-    /// </summary>
-    private void TakeChain(ReadOnlySpan<byte> pages, int sampleRate)
-    {
-        for (var index = 0; pages.Length >= 27; index++)
-        {
-            var length = 27 + pages[26];
-            foreach (var lacing in pages.Slice(27, pages[26]))
-            {
-                length += lacing;
-            }
-
-            var kind = index == 0 ? FrameKind.Audio : FrameKind.OggHeader;
-            Take(new AudioFrame(pages[..length], kind, 0, sampleRate, 0, startsChain: index == 1, isSyncPoint: false));
-            pages = pages[length..];
-        }
-
-        _chainTitleDue = false; // this chain's comments are ours, and its title stamped already
-    }
-
-    /// <summary>Moves one frame into the recent ring, the header capture and the publisher's batch.</summary>
-    private void Take(in AudioFrame frame)
-    {
-        if (_oggHeaders is not null && (frame.StartsChain || frame.Kind == FrameKind.OggHeader))
-        {
-            lock (_headersLock)
-            {
-                if (frame.StartsChain)
-                {
-                    _recent.Discontinue(_publisher.Offset); // the old chain's audio cannot follow the new chain's headers
-                    _chainTitleDue = true;
-                }
-
-                _oggHeaders.Observe(frame);
-            }
-        }
-
-        if (frame.Kind == FrameKind.Audio)
-        {
-            if (_chainTitleDue && _oggHeaders is not null)
-            {
-                // A new chain's comment header names its track: the title takes effect with the chain's first audio.
-                _chainTitleDue = false;
-                if (OggComments.TryReadTitle(_oggHeaders.Pages, out var chainTitle))
-                {
-                    Stamp(chainTitle, string.Empty);
-                }
-            }
-
-            // The recent-audio ring uses the publisher's offsets, so a burst means the same bytes as the chunks.
-            if (_recent.End != _publisher.Offset)
-            {
-                lock (_headersLock)
-                {
-                    _recent.Discontinue(_publisher.Offset);
-                    _recent.Append(frame.Data, frame.DurationMicroseconds, frame.IsSyncPoint);
-                }
-            }
-            else
-            {
-                _recent.Append(frame.Data, frame.DurationMicroseconds, frame.IsSyncPoint);
-            }
-        }
-
-        _publisher.Add(frame);
+        Volatile.Write(ref _current, input);
     }
 }

@@ -21,7 +21,9 @@ public sealed class AdtsFramer : SyncWordFramer
     private static ReadOnlySpan<int> SampleRates =>
         [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
-    private protected override bool TryParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header)
+    private protected override bool TryParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header) => ParseHeader(bytes, out header);
+
+    internal static bool ParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header)
     {
         header = default;
         var high = BinaryPrimitives.ReadUInt32BigEndian(bytes);
@@ -51,7 +53,7 @@ public sealed class AdtsFramer : SyncWordFramer
 
     private protected override AudioFrame Describe(ReadOnlySpan<byte> frame)
     {
-        _ = TryParseHeader(frame, out var header); // Scan accepted this header already.
+        _ = ParseHeader(frame, out var header); // Scan accepted this header already.
         return new AudioFrame(frame, FrameKind.Audio, header.Samples, header.SampleRate, packets: 1, startsChain: false, isSyncPoint: true);
     }
 }

@@ -37,7 +37,9 @@ public sealed class MpegAudioFramer : SyncWordFramer
 
     private static ReadOnlySpan<int> SampleRates => [44100, 48000, 32000];
 
-    private protected override bool TryParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header)
+    private protected override bool TryParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header) => ParseHeader(bytes, out header);
+
+    internal static bool ParseHeader(ReadOnlySpan<byte> bytes, out SyncFrameHeader header)
     {
         header = default;
         var word = BinaryPrimitives.ReadUInt32BigEndian(bytes);
@@ -78,7 +80,7 @@ public sealed class MpegAudioFramer : SyncWordFramer
 
     private protected override AudioFrame Describe(ReadOnlySpan<byte> frame)
     {
-        _ = TryParseHeader(frame, out var header); // Scan accepted this header already.
+        _ = ParseHeader(frame, out var header); // Scan accepted this header already.
         var kind = IsInfoFrame(frame) ? FrameKind.Info : FrameKind.Audio;
         return new AudioFrame(frame, kind, header.Samples, header.SampleRate, packets: 1, startsChain: false, isSyncPoint: kind == FrameKind.Audio);
     }

@@ -17,6 +17,19 @@ public static class Subjects
     /// <summary>Prefix of each ingest's liveness subject (request/reply: no responder means that ingest is gone).</summary>
     public const string IngestPrefix = "broadcast.ingest.";
 
+    /// <summary>Admin commands for listeners (list, kill, move): every edge subscribes and answers, with or without listeners.</summary>
+    public const string EdgeControl = "broadcast.control.edges";
+
+    /// <summary>Prefix of a station's source commands (status, kill, title, take-over): only the ingest publishing the station answers.</summary>
+    public const string SourceControlPrefix = "broadcast.control.source.";
+
+    /// <summary>Prefix of offers of a station's stream to a standby source (a lower-priority source waiting on another ingest).</summary>
+    public const string StandbyPrefix = "broadcast.control.standby.";
+
+    public static string SourceControl(StationName station) => SourceControlPrefix + station.SubjectToken;
+
+    public static string Standby(StationName station) => StandbyPrefix + station.SubjectToken;
+
     public static string Metadata(StationName station) => MetadataPrefix + station.SubjectToken;
 
     /// <summary>
