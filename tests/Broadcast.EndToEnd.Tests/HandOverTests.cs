@@ -105,7 +105,7 @@ public sealed class HandOverTests(OperatorFixture fixture)
         {
             var head = $"PUT {Mount} HTTP/1.1\r\nHost: x\r\nAuthorization: {SourceClient.Basic("source", BroadcastCluster.SourcePassword)}\r\nContent-Type: {contentType}\r\n\r\n";
             var reply = await SourceClient.RawAsync(Cluster.Ingests[ingest].Address, head, null, ct);
-            Assert.StartsWith("HTTP/1.1 403", reply, StringComparison.Ordinal);
+            Assert.StartsWith("HTTP/1.0 403", reply, StringComparison.Ordinal);
             Assert.Contains("Mountpoint in use", reply, StringComparison.Ordinal);
         }
 
