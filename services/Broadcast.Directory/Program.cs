@@ -1,5 +1,6 @@
 using Broadcast.Directory;
 using Broadcast.Directory.Api;
+using Broadcast.Directory.Control;
 using Broadcast.Directory.Grpc;
 using Broadcast.Directory.Store;
 using Broadcast.Directory.Watching;
@@ -24,6 +25,9 @@ builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer
 builder.Services.AddSingleton<DirectoryStore>();
 builder.Services.AddSingleton<DirectoryState>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DirectoryState>());
+builder.AddNats("broadcast-directory");
+builder.Services.AddSingleton<ClusterControl>();
+builder.Services.AddSingleton<AdminOperations>();
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RedisUnavailableInterceptor>());
 
 var app = builder.Build();
@@ -43,4 +47,6 @@ app.MapGrpcService<DirectoryGrpcService>();
 app.MapPublicApi();
 app.MapAdminApi();
 app.MapIcecastAdminApi();
+app.MapOperatorApi();
+app.MapStatusPage();
 app.Run();

@@ -16,6 +16,9 @@ builder.Services.AddOptions<EdgeOptions>()
     .ValidateOnStart();
 builder.AddNats("broadcast-edge");
 builder.Services.AddSingleton<StationFeedRegistry>();
+builder.Services.AddSingleton<EdgeIdentity>();
+builder.Services.AddSingleton<ListenerDirectory>();
+builder.Services.AddHostedService<Broadcast.Edge.Control.EdgeControlResponder>();
 var directoryUrl = builder.Configuration[$"{EdgeOptions.Section}:{nameof(EdgeOptions.DirectoryUrl)}"];
 if (!string.IsNullOrEmpty(directoryUrl))
 {

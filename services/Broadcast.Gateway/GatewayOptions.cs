@@ -13,10 +13,16 @@ internal sealed class GatewayOptions : IValidatableObject
     public string DirectoryUrl { get; set; } = string.Empty;
 
     /// <summary>
-    /// The directory's HTTP address, to which the public reads (<c>/status-json.xsl</c>, <c>/api/stations</c>,
-    /// <c>/api/edges</c>) are proxied; never its admin API. Empty: not served.
+    /// The directory's HTTP address, to which the public reads (<c>/status-json.xsl</c>, <c>/status.xsl</c>,
+    /// <c>/api/stations</c>, <c>/api/edges</c>) are proxied; its admin only with <see cref="ExposeAdmin"/>. Empty: not served.
     /// </summary>
     public string DirectoryHttpUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Also proxy the directory's admin (Icecast's <c>/admin/*</c> and <c>/api/admin/*</c>, credentials checked there)
+    /// on this public URL. Off by default: the admin stays on the directory's internal address.
+    /// </summary>
+    public bool ExposeAdmin { get; set; }
 
     /// <summary>
     /// The URL listeners reach this service at (e.g. https://radio.example.org), for playlists; empty: the request's,

@@ -26,7 +26,9 @@ public sealed class OperatorFixture : IAsyncLifetime
         {
             ["Ingest__LingerSeconds"] = LingerSeconds.ToString(CultureInfo.InvariantCulture),
             [$"Ingest__SourcePriorities__{DjUser}"] = "10",
-        });
+        },
+        edgeSettings: new Dictionary<string, string> { ["Network__TrustedProxies"] = "127.0.0.1" }, // the gateway
+        gatewaySettings: new Dictionary<string, string> { ["Gateway__ExposeAdmin"] = "true" });
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }

@@ -22,6 +22,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
     private ManagedProcess? _redis;
     private string _nats = string.Empty;
     private Uri _directoryGrpc = null!;
+    private IDictionary<string, string> _edgeSettings = new Dictionary<string, string>();
 
     private DirectoryCluster()
     {
@@ -39,13 +40,22 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
     public string Logs => string.Join("\n----\n", _members.Select(m => $"[{m.Name} {m.Address}]\n{m.Process.Output}"));
 
-    /// <summary>Starts the cluster; <paramref name="ingestSettings"/> are extra environment settings for every ingest (e.g. <c>Ingest__ShoutcastPort</c>).</summary>
-    public static async Task<DirectoryCluster> StartAsync(int ingests, int edges, int maxListenersPerEdge = 5000, IDictionary<string, string>? ingestSettings = null)
+    /// <summary>
+    /// Starts the cluster; the settings are extra environment settings for every ingest (e.g. <c>Ingest__ShoutcastPort</c>),
+    /// every edge and the gateway.
+    /// </summary>
+    public static async Task<DirectoryCluster> StartAsync(
+        int ingests,
+        int edges,
+        int maxListenersPerEdge = 5000,
+        IDictionary<string, string>? ingestSettings = null,
+        IDictionary<string, string>? edgeSettings = null,
+        IDictionary<string, string>? gatewaySettings = null)
     {
-        var cluster = new DirectoryCluster();
+        var cluster = new DirectoryCluster { _edgeSettings = edgeSettings ?? new Dictionary<string, string>() };
         try
         {
-            await cluster.StartAllAsync(ingests, edges, maxListenersPerEdge, ingestSettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
+            await cluster.StartAllAsync(ingests, edges, maxListenersPerEdge, ingestSettings ?? new Dictionary<string, string>(), gatewaySettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
             return cluster;
         }
         catch
@@ -58,7 +68,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
     /// <summary>Starts another edge reporting to the directory.</summary>
     public async Task<ClusterMember> StartEdgeAsync()
     {
-        var edge = Start("Broadcast.Edge", new Dictionary<string, string>
+        var edge = Start("Broadcast.Edge", new Dictionary<string, string>(_edgeSettings)
         {
             ["Nats__Url"] = _nats,
             ["Edge__DirectoryUrl"] = _directoryGrpc.ToString(),
@@ -107,7 +117,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
         await KillRedisAsync().ConfigureAwait(false);
     }
 
-    private async Task StartAllAsync(int ingestCount, int edgeCount, int maxListenersPerEdge, IDictionary<string, string> ingestSettings)
+    private async Task StartAllAsync(int ingestCount, int edgeCount, int maxListenersPerEdge, IDictionary<string, string> ingestSettings, IDictionary<string, string> gatewaySettings)
     {
         RedisPort = FreePort.Next();
         StartRedis();
@@ -144,7 +154,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
             }));
         }
 
-        Gateway = Start("Broadcast.Gateway", new Dictionary<string, string>
+        Gateway = Start("Broadcast.Gateway", new Dictionary<string, string>(gatewaySettings)
         {
             ["Gateway__DirectoryUrl"] = _directoryGrpc.ToString(),
             ["Gateway__DirectoryHttpUrl"] = Directory.ToString(),

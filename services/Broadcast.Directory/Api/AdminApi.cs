@@ -17,22 +17,7 @@ internal static class AdminApi
 
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(async (context, next) =>
-        {
-            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<DirectoryOptions>>().Value;
-            if (options.AdminToken.Length == 0)
-            {
-                return Error(StatusCodes.Status403Forbidden, "admin API disabled: set Directory:AdminToken");
-            }
-
-            if (!Authorized(context.HttpContext.Request.Headers.Authorization, options.AdminToken))
-            {
-                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"broadcast-directory\"";
-                return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
-            }
-
-            return await next(context).ConfigureAwait(false);
-        });
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireTokenAsync);
 
         admin.MapGet("/stations", async (DirectoryStore store) =>
         {
@@ -110,6 +95,24 @@ internal static class AdminApi
                 ? Results.NoContent()
                 : Error(StatusCodes.Status404NotFound, $"{name.Mount} is not provisioned");
         });
+    }
+
+    /// <summary>The admin API's gate: 403 when no token is configured, 401 without it; nothing runs either way.</summary>
+    internal static async ValueTask<object?> RequireTokenAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<DirectoryOptions>>().Value;
+        if (options.AdminToken.Length == 0)
+        {
+            return Error(StatusCodes.Status403Forbidden, "admin API disabled: set Directory:AdminToken");
+        }
+
+        if (!Authorized(context.HttpContext.Request.Headers.Authorization, options.AdminToken))
+        {
+            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"broadcast-directory\"";
+            return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
+        }
+
+        return await next(context).ConfigureAwait(false);
     }
 
     private static string? Invalid(ProvisionRequest body)

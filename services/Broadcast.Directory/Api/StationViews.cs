@@ -59,6 +59,9 @@ internal sealed record ProvisionRequest(string? Password, string? Name, string? 
 internal sealed record EdgeView(string Id, string Address, long Listeners, bool Draining);
 
 /// <summary>The body of every error the directory's HTTP APIs answer.</summary>
+/// <summary>What an operator command under <c>/api/admin</c> did: Icecast's message and the listeners it listed or acted on.</summary>
+internal sealed record OperatorReply(string Message, string? Mount, IReadOnlyList<Broadcast.Shared.Control.ListenerInfo>? Listeners);
+
 internal sealed record ApiError(string Error)
 {
     public static IResult Result(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
@@ -81,4 +84,6 @@ internal sealed record ApiError(string Error)
 [JsonSerializable(typeof(ProvisionRequest))]
 [JsonSerializable(typeof(EdgeView[]))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(OperatorReply))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

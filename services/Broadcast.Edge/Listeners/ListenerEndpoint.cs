@@ -55,18 +55,33 @@ internal static class ListenerEndpoint
             return;
         }
 
+        var services = context.RequestServices;
+        var listeners = services.GetRequiredService<ListenerDirectory>();
+        var client = services.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context)?.ToString() ?? string.Empty;
+        var listener = new ListenerSession(listeners.NextId(), feed, client, context.Request.Headers.UserAgent.ToString(), services.GetRequiredService<TimeProvider>().GetTimestamp(), context);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            listeners.Add(listener); // a HEAD is answered at once: no listener to list
+        }
+
         try
         {
-            await ServeAsync(context, feed, options.Value, logger).ConfigureAwait(false);
+            await ServeAsync(context, listener, registry, options.Value, logger).ConfigureAwait(false);
         }
         finally
         {
-            registry.Release(feed);
+            listeners.Remove(listener);
+            registry.Release(listener.Feed);
+            if (listener.TakeMove() is { } pending)
+            {
+                registry.Release(pending); // a move that came as the listener left
+            }
         }
     }
 
-    private static async Task ServeAsync(HttpContext context, StationFeed feed, EdgeOptions options, ILogger logger)
+    private static async Task ServeAsync(HttpContext context, ListenerSession listener, StationFeedRegistry registry, EdgeOptions options, ILogger logger)
     {
+        var feed = listener.Feed;
         var response = context.Response;
         var ring = feed.Ring;
         long cursor;
@@ -116,10 +131,9 @@ internal static class ListenerEndpoint
             await writer.WriteAsync(oggHeaders, context.RequestAborted).ConfigureAwait(false);
         }
 
-        var client = context.RequestServices.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context)?.ToString();
-        EdgeLog.ListenerJoined(logger, feed.Station.Mount, client, cursor);
-        var sent = await StreamAsync(context, feed, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
-        EdgeLog.ListenerLeft(logger, feed.Station.Mount, client, sent);
+        EdgeLog.ListenerJoined(logger, feed.Station.Mount, listener.Address, cursor);
+        var sent = await StreamAsync(context, listener, registry, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
+        EdgeLog.ListenerLeft(logger, listener.Feed.Station.Mount, listener.Address, sent);
     }
 
     /// <summary>
@@ -151,15 +165,35 @@ internal static class ListenerEndpoint
         return null;
     }
 
-    private static async Task<long> StreamAsync(HttpContext context, StationFeed feed, long cursor, IcyInterleave icy, LagPolicy policy, ILogger logger)
+    private static async Task<long> StreamAsync(HttpContext context, ListenerSession listener, StationFeedRegistry registry, long cursor, IcyInterleave icy, LagPolicy policy, ILogger logger)
     {
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
         long sent = 0;
         var waiter = new ListenerWaiter();
+        var feed = listener.Feed;
         var signal = feed.NextSignal();
         while (!aborted.IsCancellationRequested)
         {
+            if (listener.TakeMove() is { } destination)
+            {
+                // moveclients: the same connection goes on with the other station, from its newest frame (for Ogg, after
+                // that chain's headers). Offsets from here on are the other station's, so resume is not offered for it.
+                EdgeLog.ListenerMoved(logger, feed.Station.Mount, destination.Station.Mount, listener.Address);
+                listener.Feed = destination;
+                registry.Release(feed);
+                feed = destination;
+                signal = feed.NextSignal();
+                cursor = feed.Join(0, out var headers);
+                if (headers.Length > 0)
+                {
+                    await writer.WriteAsync(headers, aborted).ConfigureAwait(false);
+                    sent += headers.Length;
+                }
+
+                continue;
+            }
+
             var seen = signal.Version;
             var (status, copied) = CopyAvailable(writer, feed, cursor, ref icy);
             if (copied > 0)

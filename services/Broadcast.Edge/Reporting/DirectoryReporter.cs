@@ -19,9 +19,10 @@ internal sealed partial class DirectoryReporter(
     StationFeedRegistry registry,
     IServer server,
     IOptions<EdgeOptions> options,
+    EdgeIdentity identity,
     ILogger<DirectoryReporter> logger) : BackgroundService
 {
-    private readonly string _edgeId = string.IsNullOrEmpty(options.Value.EdgeId) ? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}" : options.Value.EdgeId;
+    private readonly string _edgeId = identity.Id;
     private bool _failing;
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -26,4 +26,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(2006, LogLevel.Information, "Station {Mount}: title from offset {Offset}: {Title}")]
     public static partial void TitleChanged(ILogger logger, string mount, long offset, string title);
+
+    [LoggerMessage(2008, LogLevel.Information, "Listener {Client} moved from {Mount} to {Destination}")]
+    public static partial void ListenerMoved(ILogger logger, string mount, string destination, string client);
 }

@@ -122,6 +122,12 @@ internal sealed class StationFeed : IAsyncDisposable
         long back = options.BurstSeconds > 0
             ? (long)(options.BurstSeconds * Math.Max(Metadata.Bitrate, 128) * 1000 / 8)
             : options.BurstBytes;
+        return Join(back, out oggHeaders);
+    }
+
+    /// <summary>As <see cref="Join(EdgeOptions, out byte[])"/>, about <paramref name="back"/> bytes back (0: at the newest byte).</summary>
+    public long Join(long back, out byte[] oggHeaders)
+    {
         lock (_headersLock)
         {
             oggHeaders = _oggHeaders;
@@ -245,7 +251,8 @@ internal sealed class StationFeed : IAsyncDisposable
         return true;
     }
 
-    private void PulseAll()
+    /// <summary>Wakes every listener of this feed now (one moved elsewhere, or killed, notices at once).</summary>
+    public void PulseAll()
     {
         foreach (var signal in _signals)
         {

@@ -56,7 +56,7 @@ internal static class EdgeProxyConfig
             // Public reads only (the admin API stays on the directory's internal address). Order -1: "/status-json.xsl"
             // would otherwise match the listener route's "/{mount}".
             // "/api/stations/{mount}" is one segment: "/api/stations/{mount}/events" (now-playing) goes to an edge instead.
-            string[] paths = ["/status-json.xsl", "/api/stations", "/api/stations/{mount}", "/api/edges"];
+            string[] paths = ["/status-json.xsl", "/status.xsl", "/api/stations", "/api/stations/{mount}", "/api/edges"];
             routes.AddRange(paths.Select((path, i) => new RouteConfig
             {
                 RouteId = $"directory-{i}",
@@ -64,6 +64,19 @@ internal static class EdgeProxyConfig
                 Order = -1,
                 Match = new RouteMatch { Path = path, Methods = ["GET", "HEAD"] },
             }));
+            if (options.ExposeAdmin)
+            {
+                // Icecast's admin URLs and the JSON admin API on the public URL, for operators whose tools expect them
+                // there; the directory checks the credentials.
+                string[] admin = ["/admin/{**command}", "/api/admin/{**command}"];
+                routes.AddRange(admin.Select((path, i) => new RouteConfig
+                {
+                    RouteId = $"directory-admin-{i}",
+                    ClusterId = DirectoryClusterId,
+                    Order = -1,
+                    Match = new RouteMatch { Path = path },
+                }));
+            }
             clusters.Add(new ClusterConfig
             {
                 ClusterId = DirectoryClusterId,

@@ -1,0 +1,42 @@
+using Broadcast.Edge.Stations;
+
+namespace Broadcast.Edge.Listeners;
+
+/// <summary>
+/// What the edge knows of one listener for the admin (<c>listclients</c>, <c>killclient</c>, <c>moveclients</c>):
+/// a few fields set once at join, the feed it reads, and a feed it is asked to move to.
+/// </summary>
+internal sealed class ListenerSession(long id, StationFeed feed, string address, string userAgent, long joined, HttpContext context)
+{
+    private StationFeed? _moveTo;
+
+    public long Id { get; } = id;
+
+    /// <summary>The feed the listener reads now; changed only by its own loop (a move).</summary>
+    public StationFeed Feed { get; set; } = feed;
+
+    public string Address { get; } = address;
+
+    public string UserAgent { get; } = userAgent;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> at join.</summary>
+    public long Joined { get; } = joined;
+
+    /// <summary>Asks the listener's loop to switch to <paramref name="destination"/> (already acquired for it); false when a move is pending.</summary>
+    public bool RequestMove(StationFeed destination)
+    {
+        if (Interlocked.CompareExchange(ref _moveTo, destination, null) is not null)
+        {
+            return false;
+        }
+
+        Feed.PulseAll();
+        return true;
+    }
+
+    /// <summary>The feed to move to, once; null when no move is asked.</summary>
+    public StationFeed? TakeMove() => Interlocked.Exchange(ref _moveTo, null);
+
+    /// <summary>Ends the listener's connection (killclient).</summary>
+    public void Kill() => context.Abort();
+}
