@@ -127,7 +127,7 @@ internal sealed class AdminOperations(ClusterControl control, DirectoryState sta
             chain.Add(next);
             if (next == station.Mount || chain.Count > MaxFallbackChain)
             {
-                return AdminOutcome.Bad("fallback loop: " + string.Join(" → ", chain));
+                return AdminOutcome.Bad("fallback loop: " + string.Join(" -> ", chain));
             }
         }
 
