@@ -141,4 +141,48 @@ public sealed class HandOverTests(OperatorFixture fixture)
             Timeout,
             "the station in AAC");
     }
+
+    [Fact]
+    public async Task Linger_FallbackFile_LoopedUntilASourceReturns()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var mount = OperatorFixture.FileFallbackMount;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var source = SourceClient.StartTone(Cluster.Ingests[0].Address, mount, seconds: 60, frequency: 440);
+        await using var sourceGuard = source;
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, mount), Timeout, Cluster.Logs);
+        await using var listener = await StreamRecorder.StartAsync(http, new Uri(Cluster.Gateway, mount), ct);
+        await listener.WaitForMoreAsync(16_000, Timeout, "the source's audio");
+
+        await source.DisposeAsync();
+        await listener.WaitForMoreAsync(20_000, Timeout, "five seconds of the 32 kbit/s fallback file (it is 3 s long: it loops)");
+        await using var back = SourceClient.StartTone(Cluster.Ingests[0].Address, mount, seconds: 60, frequency: 440);
+        await Poll.UntilAsync(() => Task.FromResult(Mp3Frames.Runs(listener.Bytes()) == "128k > 32k > 128k"), Timeout, "the source back: " + Mp3Frames.Runs(listener.Bytes()) + "\n" + Cluster.Logs);
+
+        Assert.Null(listener.EndedBy);
+        await Listener.DecodeAsync(await listener.SaveAsync(ct), ct);
+    }
+
+    [Fact]
+    public async Task HandOver_OggVorbisSourceReplaced_ListenerCaptureDecodesAcrossTheNewChain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/handover.ogg";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var first = SourceClient.StartFfmpeg(Cluster.Ingests[0].Address, Mount, "vorbis", seconds: 60);
+        await using var firstGuard = first;
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, Mount), Timeout, Cluster.Logs);
+        await using var listener = await StreamRecorder.StartAsync(http, new Uri(Cluster.Gateway, Mount), ct);
+        await listener.WaitForMoreAsync(8_000, Timeout, "the first source's audio");
+
+        await first.DisposeAsync(); // no silence can be made for Vorbis: the listener waits, connected
+        await using var second = SourceClient.StartFfmpeg(Cluster.Ingests[1].Address, Mount, "vorbis", seconds: 60);
+        await listener.WaitForMoreAsync(24_000, Timeout, "the second source's chain");
+
+        Assert.Null(listener.EndedBy);
+        var path = await listener.SaveAsync(ct);
+        await Listener.DecodeAsync(path, ct);
+        var decoded = await ExternalTool.RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-i", path, "-f", "s16le", "-"], TimeSpan.FromSeconds(30), ct);
+        Assert.True(decoded.Length > 0, "the capture decodes to audio");
+    }
 }
