@@ -36,10 +36,11 @@ pids+=($!)
 redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
 pids+=($!)
 directory=http://127.0.0.1:8301
-run Broadcast.Directory 8300 Redis__Configuration=127.0.0.1:6390 Directory__AdminToken="${BROADCAST_ADMIN_TOKEN:-change-me}" \
+run Broadcast.Directory 8300 Nats__Url=nats://127.0.0.1:4222 Redis__Configuration=127.0.0.1:6390 Directory__AdminToken="${BROADCAST_ADMIN_TOKEN:-change-me}" \
   Kestrel__Endpoints__Http__Url=http://127.0.0.1:8300 Kestrel__Endpoints__Grpc__Url=$directory Kestrel__Endpoints__Grpc__Protocols=Http2
 run Broadcast.Ingest 8001 Nats__Url=nats://127.0.0.1:4222 Ingest__SourcePassword=hackme Ingest__DirectoryUrl=$directory \
-  Ingest__AdminPassword="${BROADCAST_ADMIN_PASSWORD:-change-me}" Ingest__ShoutcastPort=8002 Ingest__ShoutcastMount=/stream
+  Ingest__AdminPassword="${BROADCAST_ADMIN_PASSWORD:-change-me}" Ingest__ShoutcastPort=8002 Ingest__ShoutcastMount=/stream \
+  Ingest__SourcePriorities__dj=10
 run Broadcast.Edge 8101 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory Network__TrustedProxies=127.0.0.1
 run Broadcast.Edge 8102 Nats__Url=nats://127.0.0.1:4222 Edge__DirectoryUrl=$directory Network__TrustedProxies=127.0.0.1
 run Broadcast.Gateway 8000 Gateway__DirectoryUrl=$directory Gateway__DirectoryHttpUrl=http://127.0.0.1:8300
@@ -73,7 +74,10 @@ Broadcast is running on loopback (logs: $logs).
   Titles:   curl -u source:hackme 'http://127.0.0.1:8001/admin/metadata?mode=updinfo&mount=/demo.mp3&song=Artist+-+Title'
             now playing, live: curl -N http://127.0.0.1:8000/api/stations/demo.mp3/events
   Status:   http://127.0.0.1:8000/status-json.xsl   http://127.0.0.1:8000/api/stations   http://127.0.0.1:8000/api/edges
-  Admin:    curl -X PUT -H "Authorization: Bearer ${BROADCAST_ADMIN_TOKEN:-change-me}" -d '{"password":"…"}' \
+  DJs:      log in as dj:hackme to take a station over from its playlist (user source); it resumes when you leave
+  Admin:    curl -u admin:${BROADCAST_ADMIN_TOKEN:-change-me} 'http://127.0.0.1:8300/admin/listclients?mount=/demo.mp3'
+            (stats, killclient, killsource, moveclients, fallbacks, metadata; .json forms; http://127.0.0.1:8000/status.xsl)
+            curl -X PUT -H "Authorization: Bearer ${BROADCAST_ADMIN_TOKEN:-change-me}" -d '{"password":"…"}' \
               -H 'Content-Type: application/json' http://127.0.0.1:8300/api/admin/stations/<mount>
 Press Ctrl-C to stop.
 MSG
