@@ -5,6 +5,8 @@ using Broadcast.Directory.Grpc;
 using Broadcast.Directory.Store;
 using Broadcast.Directory.Watching;
 using Broadcast.ServiceDefaults;
+using Broadcast.ServiceDefaults.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,7 +27,9 @@ builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer
 builder.Services.AddSingleton<DirectoryStore>();
 builder.Services.AddSingleton<DirectoryState>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DirectoryState>());
-builder.AddNats("broadcast-directory");
+builder.AddNats("broadcast-directory", readiness: false); // admin commands only: the directory's job is Redis
+builder.Services.AddHealthChecks().AddProbeCheck("redis", ServiceDefaultsSetup.ReadyTag, services =>
+    services.GetRequiredService<IConnectionMultiplexer>().IsConnected ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Redis not connected"));
 builder.Services.AddSingleton<ClusterControl>();
 builder.Services.AddSingleton<AdminOperations>();
 builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RedisUnavailableInterceptor>());

@@ -3,6 +3,7 @@ using Broadcast.Gateway.Listeners;
 using Broadcast.Gateway.Pages;
 using Broadcast.Gateway.Routing;
 using Broadcast.ServiceDefaults;
+using Broadcast.ServiceDefaults.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,12 @@ builder.Services.AddSingleton<ListenerLimits>();
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+
+// Ready once at least one edge is known and not failing YARP's active health check (an edge is unknown until probed).
+builder.Services.AddHealthChecks().AddProbeCheck("edges", ServiceDefaultsSetup.ReadyTag, services =>
+    services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>().TryGetCluster(EdgeProxyConfig.ClusterId, out var edges) && edges.DestinationsState.AvailableDestinations.Count > 0
+        ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+        : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("no healthy edge"));
 if (!string.IsNullOrEmpty(gateway.DirectoryUrl))
 {
     builder.Services.AddGrpcClient<Broadcast.Directory.V1.Directory.DirectoryClient>(client => client.Address = new Uri(gateway.DirectoryUrl));

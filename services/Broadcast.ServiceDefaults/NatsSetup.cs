@@ -9,8 +9,11 @@ public static class NatsSetup
 {
     public const string DefaultUrl = "nats://127.0.0.1:4222";
 
-    /// <summary>Registers <see cref="INatsConnection"/> from <c>Nats:Url</c>; it keeps retrying the first connect so start order does not matter.</summary>
-    public static IHostApplicationBuilder AddNats(this IHostApplicationBuilder builder, string clientName)
+    /// <summary>
+    /// Registers <see cref="INatsConnection"/> from <c>Nats:Url</c>; it keeps retrying the first connect so start order
+    /// does not matter. With <paramref name="readiness"/>, the service is ready only while NATS is connected.
+    /// </summary>
+    public static IHostApplicationBuilder AddNats(this IHostApplicationBuilder builder, string clientName, bool readiness = true)
     {
         var url = builder.Configuration["Nats:Url"] ?? DefaultUrl;
         builder.Services.AddSingleton<INatsConnection>(_ => new NatsConnection(new NatsOpts
@@ -19,6 +22,11 @@ public static class NatsSetup
             Name = clientName,
             RetryOnInitialConnect = true,
         }));
+        if (readiness)
+        {
+            Health.ServiceHealthChecks.AddProbeCheck(builder.Services.AddHealthChecks(), "nats", ServiceDefaultsSetup.ReadyTag, services => Health.ServiceHealthChecks.NatsConnected(services.GetRequiredService<INatsConnection>()));
+        }
+
         return builder;
     }
 }

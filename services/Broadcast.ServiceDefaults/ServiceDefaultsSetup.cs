@@ -1,3 +1,4 @@
+using Broadcast.ServiceDefaults.Health;
 using Broadcast.ServiceDefaults.Memory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -6,7 +7,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Broadcast.ServiceDefaults.Telemetry;
 
 namespace Broadcast.ServiceDefaults;
 
@@ -15,13 +18,19 @@ public static class ServiceDefaultsSetup
 {
     public const string LivenessPath = "/healthz/live";
     public const string ReadinessPath = "/healthz/ready";
+    public const string StartupPath = "/healthz/startup";
     public const string ReadyTag = "ready";
+    public const string StartupTag = "startup";
     public const string MemoryPath = "/healthz/memory";
 
     /// <summary>Health checks, and the memory discipline: Kestrel's pool per <see cref="MemoryOptions.KestrelPool"/> and the memory governor.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<Health.Draining>();
+        builder.Services.AddHealthChecks()
+            .AddProbeCheck("started", StartupTag, services => Health.ServiceHealthChecks.Started(services.GetRequiredService<IHostApplicationLifetime>()))
+            .AddProbeCheck("not-draining", ReadyTag, services => Health.ServiceHealthChecks.NotDraining(services.GetRequiredService<Health.Draining>()));
+        builder.AddTelemetry();
         builder.Services.AddOptions<MemoryOptions>()
             .Bind(builder.Configuration.GetSection(MemoryOptions.Section))
             .ValidateDataAnnotations()
@@ -76,9 +85,20 @@ public static class ServiceDefaultsSetup
         });
 
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReasonAsync });
+        app.MapHealthChecks(StartupPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(StartupTag) });
+        app.Services.GetRequiredService<Health.Draining>(); // created now, so it hears ApplicationStopping
+        app.MapTelemetry();
         app.MapGet(MemoryPath, () => Results.Json(MemoryReport.Now(), MemoryReportJsonContext.Default.MemoryReport));
         return app;
+    }
+
+    /// <summary>Readiness says why it is not ready (the first failing check's reason), for people reading probes.</summary>
+    private static Task WriteReasonAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var reason = report.Entries.Values.FirstOrDefault(e => e.Status != HealthStatus.Healthy).Description;
+        return context.Response.WriteAsync(report.Status + (reason is null ? string.Empty : ": " + reason));
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)

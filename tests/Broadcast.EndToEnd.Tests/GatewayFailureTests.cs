@@ -14,7 +14,7 @@ public sealed class GatewayFailureTests
         var (gateway, process) = ServiceLauncher.Start("Broadcast.Gateway", new Dictionary<string, string> { ["Gateway__Edges__0"] = deadEdge });
         await using (process)
         {
-            await ServiceLauncher.WaitReadyAsync([gateway], () => process.Output, TimeSpan.FromSeconds(60));
+            await ServiceLauncher.WaitReadyAsync([gateway], () => process.Output, TimeSpan.FromSeconds(60), "/healthz/live"); // no healthy edge: never ready
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             for (var i = 0; i < 20; i++)
             {

@@ -20,6 +20,8 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
     private readonly List<ClusterMember> _members = [];
     private ManagedProcess? _redis;
+    private ManagedProcess? _natsServer;
+    private int _natsPort;
     private string _nats = string.Empty;
     private Uri _directoryGrpc = null!;
     private IDictionary<string, string> _edgeSettings = new Dictionary<string, string>();
@@ -88,6 +90,20 @@ public sealed class DirectoryCluster : IAsyncDisposable
         await member.Process.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Kills nats-server (every service loses NATS at once).</summary>
+    public async Task KillNatsAsync()
+    {
+        if (_natsServer is not null)
+        {
+            await _natsServer.DisposeAsync().ConfigureAwait(false);
+            _natsServer = null;
+        }
+    }
+
+    /// <summary>Starts nats-server on the cluster's NATS port (again, after <see cref="KillNatsAsync"/>).</summary>
+    public void StartNats() =>
+        _natsServer = ManagedProcess.Start(ExternalTool.Find("nats-server"), ["-a", "127.0.0.1", "-p", _natsPort.ToString(CultureInfo.InvariantCulture)]);
+
     public async Task KillRedisAsync()
     {
         if (_redis is not null)
@@ -114,6 +130,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
             await member.Process.DisposeAsync().ConfigureAwait(false);
         }
 
+        await KillNatsAsync().ConfigureAwait(false);
         await KillRedisAsync().ConfigureAwait(false);
     }
 
@@ -121,9 +138,9 @@ public sealed class DirectoryCluster : IAsyncDisposable
     {
         RedisPort = FreePort.Next();
         StartRedis();
-        var natsPort = FreePort.Next();
-        _members.Add(new ClusterMember("nats", new Uri($"nats://127.0.0.1:{natsPort}"), ManagedProcess.Start(ExternalTool.Find("nats-server"), ["-a", "127.0.0.1", "-p", natsPort.ToString(CultureInfo.InvariantCulture)])));
-        _nats = $"nats://127.0.0.1:{natsPort}";
+        _natsPort = FreePort.Next();
+        StartNats();
+        _nats = $"nats://127.0.0.1:{_natsPort}";
 
         var http = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
         _directoryGrpc = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
@@ -161,11 +178,14 @@ public sealed class DirectoryCluster : IAsyncDisposable
             ["Gateway__MaxListenersPerEdge"] = maxListenersPerEdge.ToString(CultureInfo.InvariantCulture),
         }).Address;
 
-        await ServiceLauncher.WaitReadyAsync([Directory, Gateway, .. Ingests.Select(i => i.Address)], () => Logs, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await ServiceLauncher.WaitReadyAsync([Directory, .. Ingests.Select(i => i.Address)], () => Logs, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         for (var i = 0; i < edgeCount; i++)
         {
             await StartEdgeAsync().ConfigureAwait(false);
         }
+
+        // The gateway is ready once it knows a healthy edge; without edges, it only serves.
+        await ServiceLauncher.WaitReadyAsync([Gateway], () => Logs, TimeSpan.FromSeconds(60), edgeCount > 0 ? "/healthz/ready" : "/healthz/live").ConfigureAwait(false);
     }
 
     private ClusterMember Start(string name, Dictionary<string, string> environment, int? port = null)

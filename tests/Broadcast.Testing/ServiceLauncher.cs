@@ -34,16 +34,16 @@ public static class ServiceLauncher
         return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not built for {configuration}; build the solution first", path);
     }
 
-    /// <summary>Waits until every address answers <c>/healthz/ready</c> with success.</summary>
-    public static async Task WaitReadyAsync(IEnumerable<Uri> services, Func<string> logs, TimeSpan timeout)
+    /// <summary>Waits until every address answers <paramref name="path"/> (readiness by default) with success.</summary>
+    public static async Task WaitReadyAsync(IEnumerable<Uri> services, Func<string> logs, TimeSpan timeout, string path = "/healthz/ready")
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var service in services)
         {
             await Poll.UntilAsync(
-                async () => (await http.GetAsync(new Uri(service, "/healthz/ready")).ConfigureAwait(false)).IsSuccessStatusCode,
+                async () => (await http.GetAsync(new Uri(service, path)).ConfigureAwait(false)).IsSuccessStatusCode,
                 timeout,
-                $"{service} to be ready\n{logs()}").ConfigureAwait(false);
+                $"{service}{path} to succeed\n{logs()}").ConfigureAwait(false);
         }
     }
 }

@@ -20,6 +20,7 @@ internal sealed partial class DirectoryReporter(
     IServer server,
     IOptions<EdgeOptions> options,
     EdgeIdentity identity,
+    ServiceDefaults.Health.Draining draining,
     ILogger<DirectoryReporter> logger) : BackgroundService
 {
     private readonly string _edgeId = identity.Id;
@@ -63,6 +64,7 @@ internal sealed partial class DirectoryReporter(
             EdgeId = _edgeId,
             Address = address,
             Listeners = counts.Values.Sum(),
+            Draining = draining.IsDraining, // the gateway sends no new listener here
             TtlMilliseconds = (int)(interval.TotalMilliseconds * 3),
         };
         report.StationListeners.Add(counts);
