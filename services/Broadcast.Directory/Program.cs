@@ -7,6 +7,7 @@ using Broadcast.Directory.Watching;
 using Broadcast.ServiceDefaults;
 using Broadcast.ServiceDefaults.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ redis.SyncTimeout = redis.AsyncTimeout = 2000;
 redis.ReconnectRetryPolicy = new LinearRetry(500);
 redis.ClientName ??= "broadcast-directory";
 builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation()); // when tracing is on
 builder.Services.AddSingleton<DirectoryStore>();
 builder.Services.AddSingleton<DirectoryState>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DirectoryState>());

@@ -1,13 +1,40 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Broadcast.Edge;
 
-/// <summary>The edge's meter, <c>Broadcast.Edge</c>; gauges are registered in Program from the registry.</summary>
+/// <summary>
+/// The edge's spans and instruments, <c>Broadcast.Edge</c> (issue #14; names in the README's SRE section). Gauges of
+/// the registry (listeners by station, rings, stations) are registered in Program; recording with the station as an
+/// attribute allocates nothing.
+/// </summary>
 internal static class EdgeMetrics
 {
     public const string MeterName = "Broadcast.Edge";
 
     public static readonly Meter Meter = new(MeterName);
 
-    public static readonly Counter<long> Lagged = Meter.CreateCounter<long>("broadcast.edge.listeners.lagged", "{listener}", "Listeners that fell out of the ring (dropped or resynced).");
+    public static readonly ActivitySource Source = new(MeterName);
+
+    public static readonly Counter<long> Connects = Meter.CreateCounter<long>("broadcast.listener.connects", "{listener}", "Listeners that joined a station on this edge.");
+
+    public static readonly Counter<long> Disconnects = Meter.CreateCounter<long>("broadcast.listener.disconnects", "{listener}", "Listeners that left, by reason (client_closed, lagged, source_ended, killed).");
+
+    public static readonly Counter<long> BytesOut = Meter.CreateCounter<long>("broadcast.listener.bytes", "By", "Audio bytes written to listeners.");
+
+    public static readonly Histogram<double> TimeToFirstByte = Meter.CreateHistogram(
+        "broadcast.listener.time_to_first_byte",
+        "s",
+        "From a listener's request to its first audio byte handed to the socket.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
+    public static readonly Counter<long> ChunksReceived = Meter.CreateCounter<long>("broadcast.chunks.received", "{chunk}", "Audio chunks taken from NATS into a ring.");
+
+    public static readonly Counter<long> BytesLost = Meter.CreateCounter<long>("broadcast.bytes.lost", "By", "Stream bytes that never arrived (a jump between chunk offsets).");
+
+    public static readonly Counter<long> Resyncs = Meter.CreateCounter<long>("broadcast.listener.resyncs", "{resync}", "Listeners that fell out of the ring and were moved to its newest frame.");
+
+    public static readonly Counter<long> Drops = Meter.CreateCounter<long>("broadcast.listener.drops", "{listener}", "Listeners that fell out of the ring and were disconnected (Edge:LagPolicy Drop).");
+
+    public static KeyValuePair<string, object?> Station(string mount) => new("broadcast.station", mount);
 }

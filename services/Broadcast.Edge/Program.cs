@@ -34,6 +34,12 @@ var app = builder.Build();
 app.MapServiceDefaults();
 
 var registry = app.Services.GetRequiredService<StationFeedRegistry>();
+var edgeId = app.Services.GetRequiredService<EdgeIdentity>().Id;
+EdgeMetrics.Meter.CreateObservableGauge(
+    "broadcast.listeners",
+    () => registry.ListenersByMount().Select(station => new System.Diagnostics.Metrics.Measurement<long>(station.Value, EdgeMetrics.Station(station.Key), new KeyValuePair<string, object?>("broadcast.edge", edgeId))),
+    "{listener}",
+    "Listeners now, by station and edge.");
 EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.stations.active", () => registry.ActiveStations, "{station}", "Stations with a ring on this edge.");
 EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => registry.BufferBytes, "By", "Ring bytes held by active stations.");
 var inFlight = app.Services.GetRequiredService<InFlightRequests>();

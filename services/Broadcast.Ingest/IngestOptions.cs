@@ -86,6 +86,14 @@ internal sealed class IngestOptions
     /// </summary>
     public Dictionary<string, int> SourcePriorities { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Seconds between chunks that carry trace context to the edges (a span at ingest and at each edge, in one trace
+    /// with the source session), while tracing is on; 0: none. One every 20 s is three a minute per station: enough to
+    /// see the hop's latency, and nothing next to the ten chunks a second the station publishes.
+    /// </summary>
+    [Range(0, 3600)]
+    public int TraceChunkSeconds { get; set; } = 20;
+
     /// <summary>Most concurrent sources; the next gets 503. Icecast's <c>sources</c> limit defaults to 2; we allow more.</summary>
     [Range(1, 100_000)]
     public int MaxSources { get; set; } = 100;

@@ -41,6 +41,7 @@ internal static class ListenerEndpoint
 
     public static async Task HandleAsync(HttpContext context, string mount, StationFeedRegistry registry, IOptions<EdgeOptions> options, ILogger<StationFeed> logger)
     {
+        var requested = context.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
         var response = context.Response;
         if (!StationName.TryParse("/" + mount, out var station, out var error))
         {
@@ -58,10 +59,13 @@ internal static class ListenerEndpoint
         var services = context.RequestServices;
         var listeners = services.GetRequiredService<ListenerDirectory>();
         var client = services.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context)?.ToString() ?? string.Empty;
-        var listener = new ListenerSession(listeners.NextId(), feed, client, context.Request.Headers.UserAgent.ToString(), services.GetRequiredService<TimeProvider>().GetTimestamp(), context);
-        if (!HttpMethods.IsHead(context.Request.Method))
+        var listener = new ListenerSession(listeners.NextId(), feed, client, context.Request.Headers.UserAgent.ToString(), requested, context);
+        var head = HttpMethods.IsHead(context.Request.Method);
+        if (!head)
         {
             listeners.Add(listener); // a HEAD is answered at once: no listener to list
+            listener.Span = ListenerSpan(listener, services.GetRequiredService<EdgeIdentity>().Id);
+            EdgeMetrics.Connects.Add(1, EdgeMetrics.Station(feed.Station.Mount));
         }
 
         try
@@ -70,6 +74,12 @@ internal static class ListenerEndpoint
         }
         finally
         {
+            if (!head)
+            {
+                EdgeMetrics.Disconnects.Add(1, EdgeMetrics.Station(listener.Feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.end_reason", listener.EndReason));
+                EndSpan(listener);
+            }
+
             listeners.Remove(listener);
             registry.Release(listener.Feed);
             if (listener.TakeMove() is { } pending)
@@ -133,7 +143,37 @@ internal static class ListenerEndpoint
 
         EdgeLog.ListenerJoined(logger, feed.Station.Mount, listener.Address, cursor);
         var sent = await StreamAsync(context, listener, registry, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
+        listener.BytesSent = sent;
         EdgeLog.ListenerLeft(logger, listener.Feed.Station.Mount, listener.Address, sent);
+    }
+
+    /// <summary>The listener-session span: a child of the request's server span, so of the gateway's, one trace per listener.</summary>
+    private static System.Diagnostics.Activity? ListenerSpan(ListenerSession listener, string edge)
+    {
+        var span = EdgeMetrics.Source.StartActivity("listener.session");
+        span?.SetTag("broadcast.station", listener.Feed.Station.Mount)
+            .SetTag("broadcast.edge", edge)
+            .SetTag("broadcast.listener.id", listener.Id)
+            .SetTag("client.address", listener.Address)
+            .SetTag("user_agent.original", listener.UserAgent);
+        return span;
+    }
+
+    /// <summary>Ends the span with why and how much, linked to the source session the listener heard (from a sampled chunk).</summary>
+    private static void EndSpan(ListenerSession listener)
+    {
+        if (listener.Span is not { } span)
+        {
+            return;
+        }
+
+        if (listener.Feed.SourceTrace is { } source && source != default)
+        {
+            span.AddLink(new System.Diagnostics.ActivityLink(source));
+        }
+
+        span.SetTag("broadcast.end_reason", listener.EndReason).SetTag("broadcast.listener.bytes", listener.BytesSent);
+        span.Dispose();
     }
 
     /// <summary>
@@ -173,6 +213,7 @@ internal static class ListenerEndpoint
         var waiter = new ListenerWaiter();
         var feed = listener.Feed;
         var signal = feed.NextSignal();
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         while (!aborted.IsCancellationRequested)
         {
             if (listener.TakeMove() is { } destination)
@@ -198,8 +239,14 @@ internal static class ListenerEndpoint
             var (status, copied) = CopyAvailable(writer, feed, cursor, ref icy);
             if (copied > 0)
             {
+                if (sent == 0)
+                {
+                    EdgeMetrics.TimeToFirstByte.Record(time.GetElapsedTime(listener.Joined).TotalSeconds, EdgeMetrics.Station(feed.Station.Mount));
+                }
+
                 cursor += copied;
                 sent += copied;
+                EdgeMetrics.BytesOut.Add(copied, EdgeMetrics.Station(feed.Station.Mount));
                 var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
@@ -210,9 +257,11 @@ internal static class ListenerEndpoint
             {
                 var drop = policy == LagPolicy.Drop;
                 EdgeLog.ListenerLagged(logger, feed.Station.Mount, cursor, feed.Ring.Start, drop ? "dropped" : "resynced");
-                EdgeMetrics.Lagged.Add(1);
+                (drop ? EdgeMetrics.Drops : EdgeMetrics.Resyncs).Add(1, EdgeMetrics.Station(feed.Station.Mount));
+                listener.Span?.AddEvent(new System.Diagnostics.ActivityEvent(drop ? "listener.dropped" : "listener.resync", tags: new System.Diagnostics.ActivityTagsCollection { ["broadcast.cursor"] = cursor, ["broadcast.ring.start"] = feed.Ring.Start }));
                 if (drop)
                 {
+                    listener.EndReason = "lagged";
                     break;
                 }
 
@@ -220,6 +269,7 @@ internal static class ListenerEndpoint
             }
             else if (feed.Ended)
             {
+                listener.EndReason = "source_ended";
                 break;
             }
             else

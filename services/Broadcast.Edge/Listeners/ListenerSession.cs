@@ -37,6 +37,19 @@ internal sealed class ListenerSession(long id, StationFeed feed, string address,
     /// <summary>The feed to move to, once; null when no move is asked.</summary>
     public StationFeed? TakeMove() => Interlocked.Exchange(ref _moveTo, null);
 
+    /// <summary>Bytes sent when the stream ended.</summary>
+    public long BytesSent { get; set; }
+
+    /// <summary>The listener-session span while tracing is on.</summary>
+    public System.Diagnostics.Activity? Span { get; set; }
+
+    /// <summary>Why the listener's stream ended, for its span and the disconnects counter.</summary>
+    public string EndReason { get; set; } = "client_closed";
+
     /// <summary>Ends the listener's connection (killclient).</summary>
-    public void Kill() => context.Abort();
+    public void Kill()
+    {
+        EndReason = "killed";
+        context.Abort();
+    }
 }

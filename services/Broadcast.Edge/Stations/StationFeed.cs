@@ -73,6 +73,9 @@ internal sealed class StationFeed : IAsyncDisposable
 
     public long GapBytes { get; private set; }
 
+    /// <summary>The trace context of the last sampled chunk: the source session's trace, which listener spans link to.</summary>
+    public System.Diagnostics.ActivityContext? SourceTrace { get; private set; }
+
     /// <summary>Title changes this edge knows for the session, oldest first (replaced, never changed: readers need no lock).</summary>
     public FeedTitle[] Titles => Volatile.Read(ref _titles);
 
@@ -218,6 +221,8 @@ internal sealed class StationFeed : IAsyncDisposable
         var payload = chunk.Payload;
         var end = Ring.End;
         var chunkEnd = header.Offset + payload.Length;
+        EdgeMetrics.ChunksReceived.Add(1, EdgeMetrics.Station(Station.Mount));
+        using var received = (header.Flags & ChunkFlags.TraceContext) != 0 ? Received(header) : null;
         if (chunkEnd <= end)
         {
             return true; // already held (it was part of the burst)
@@ -226,6 +231,8 @@ internal sealed class StationFeed : IAsyncDisposable
         if (header.Offset > end)
         {
             GapBytes += header.Offset - end;
+            EdgeMetrics.BytesLost.Add(header.Offset - end, EdgeMetrics.Station(Station.Mount));
+            Gap(end, header.Offset);
             EdgeLog.Gap(_logger, Station.Mount, header.Offset - end, end, header.Offset);
             Ring.Discontinue(header.Offset);
         }
@@ -258,6 +265,28 @@ internal sealed class StationFeed : IAsyncDisposable
         {
             signal.Pulse();
         }
+    }
+
+    /// <summary>A sampled chunk's hop: a consumer span in the ingest's trace (OpenTelemetry's messaging conventions).</summary>
+    private System.Diagnostics.Activity? Received(in ChunkHeader header)
+    {
+        var parent = header.Trace.ToActivityContext();
+        SourceTrace = parent;
+        var span = EdgeMetrics.Source.StartActivity("chunk receive", System.Diagnostics.ActivityKind.Consumer, parent);
+        span?.SetTag("messaging.system", "nats")
+            .SetTag("messaging.operation.type", "receive")
+            .SetTag("messaging.destination.name", Subjects.Audio(Station))
+            .SetTag("broadcast.station", Station.Mount)
+            .SetTag("broadcast.chunk.offset", header.Offset)
+            .SetTag("broadcast.chunk.sequence", header.Sequence);
+        return span;
+    }
+
+    /// <summary>Bytes lost between offsets: a span of its own (in the source's trace when one is known), with how many.</summary>
+    private void Gap(long from, long to)
+    {
+        using var span = EdgeMetrics.Source.StartActivity("station.gap", System.Diagnostics.ActivityKind.Internal, SourceTrace ?? default);
+        span?.SetTag("broadcast.station", Station.Mount).SetTag("broadcast.gap.from", from).SetTag("broadcast.gap.to", to).SetTag("broadcast.bytes.lost", to - from);
     }
 
     /// <summary>The wake timer's tick: one group woken for everything appended since its last turn, none when nothing was.</summary>

@@ -19,6 +19,7 @@ internal sealed class ListenerProxy(
     EdgeLoads loads,
     Listeners.ListenerLimits limits,
     ServiceDefaults.Clients.TrustedProxies trusted,
+    TimeProvider time,
     IOptions<GatewayOptions> options) : IDisposable
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -44,6 +45,7 @@ internal sealed class ListenerProxy(
 
     public async Task HandleAsync(HttpContext context)
     {
+        var started = time.GetTimestamp();
         // The policy picks nothing from an empty list: no edge known, or none healthy.
         var destination = proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster)
             ? _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations)
@@ -65,12 +67,29 @@ internal sealed class ListenerProxy(
 
         var edgeId = destination.DestinationId;
         loads.Enter(edgeId);
+        var station = Telemetry.GatewayTelemetry.Station(mount);
+        var head = HttpMethods.IsHead(context.Request.Method);
+        using var span = head ? null : Telemetry.GatewayTelemetry.Source.StartActivity("listener.session");
+        span?.SetTag("broadcast.station", mount).SetTag("broadcast.edge", edgeId).SetTag("client.address", trusted.ClientOf(context)?.ToString());
+        if (!head)
+        {
+            Telemetry.GatewayTelemetry.Listeners.Add(1, station);
+        }
+
+        var (bytes, reason) = (0L, "refused");
         try
         {
-            await ForwardAsync(context, new Uri(destination.Model.Config.Address), context.RequestAborted).ConfigureAwait(false);
+            (bytes, reason) = await ForwardAsync(context, new Uri(destination.Model.Config.Address), mount, started, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
+            if (!head)
+            {
+                Telemetry.GatewayTelemetry.Listeners.Add(-1, station);
+                Telemetry.GatewayTelemetry.Disconnects.Add(1, station, new KeyValuePair<string, object?>("broadcast.end_reason", reason));
+                span?.SetTag("broadcast.end_reason", reason).SetTag("broadcast.listener.bytes", bytes);
+            }
+
             loads.Leave(edgeId);
             if (counted)
             {
@@ -93,7 +112,8 @@ internal sealed class ListenerProxy(
         return PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, reason);
     }
 
-    private async Task ForwardAsync(HttpContext context, Uri edge, CancellationToken aborted)
+    /// <summary>Relays one listener from the edge; the bytes relayed and why it ended.</summary>
+    private async Task<(long Bytes, string Reason)> ForwardAsync(HttpContext context, Uri edge, string mount, long started, CancellationToken aborted)
     {
         var request = context.Request;
         var response = context.Response;
@@ -127,12 +147,12 @@ internal sealed class ListenerProxy(
         catch (HttpRequestException)
         {
             await PlainAsync(response, StatusCodes.Status502BadGateway, "the edge did not answer").ConfigureAwait(false);
-            return;
+            return (0, "edge_error");
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
             await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the edge did not accept the connection in time").ConfigureAwait(false);
-            return;
+            return (0, "edge_error");
         }
 
         using (reply)
@@ -147,18 +167,21 @@ internal sealed class ListenerProxy(
 
             if (method == HttpMethod.Head)
             {
-                return;
+                return (0, "head");
             }
 
             var body = await reply.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
-            await CopyBodyAsync(body, response.BodyWriter, TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds), aborted).ConfigureAwait(false);
+            var relayed = await CopyBodyAsync(body, response.BodyWriter, TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds), mount, started, aborted).ConfigureAwait(false);
+            return reply.IsSuccessStatusCode ? relayed : (0, "refused"); // the edge's error (404, 416) went to the client as it was
         }
     }
 
     /// <summary>Edge body into Kestrel's pipe: wait for data holding no buffer, then read straight into a pipe block.</summary>
-    private static async Task CopyBodyAsync(Stream body, PipeWriter writer, TimeSpan activityTimeout, CancellationToken aborted)
+    private async Task<(long Bytes, string Reason)> CopyBodyAsync(Stream body, PipeWriter writer, TimeSpan activityTimeout, string mount, long started, CancellationToken aborted)
     {
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var station = Telemetry.GatewayTelemetry.Station(mount);
+        long bytes = 0;
         try
         {
             while (true)
@@ -168,24 +191,33 @@ internal sealed class ListenerProxy(
                 var read = await body.ReadAsync(writer.GetMemory(), silence.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return;
+                    return (bytes, "edge_closed");
                 }
 
                 writer.Advance(read);
+                if (bytes == 0)
+                {
+                    Telemetry.GatewayTelemetry.TimeToFirstByte.Record(time.GetElapsedTime(started).TotalSeconds, station);
+                }
+
+                bytes += read;
+                Telemetry.GatewayTelemetry.Bytes.Add(read, station);
                 var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
-                    return;
+                    return (bytes, "client_closed");
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // the listener left, or the edge went silent for the activity timeout
+            return (bytes, aborted.IsCancellationRequested ? "client_closed" : "edge_silent");
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException)
         {
             // the edge went away mid-stream: the listener's response ends; a player reconnects (and may resume)
+            return (bytes, "edge_error");
         }
     }
 

@@ -94,6 +94,7 @@ internal sealed partial class StationKeeper
         }
 
         session.Continue(state);
+        Telemetry.IngestTelemetry.HandOvers.Add(1, new KeyValuePair<string, object?>("broadcast.handover", "ingest"));
         HandOverLog.TookOver(logger, station.Mount, input.Priority, state.Offset);
         return await AdmitAsync(session, input).ConfigureAwait(false);
     }

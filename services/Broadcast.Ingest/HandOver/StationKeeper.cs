@@ -166,6 +166,7 @@ internal sealed partial class StationKeeper(
         }
 
         StopLinger(session, session.Attach(input));
+        Telemetry.IngestTelemetry.HandOvers.Add(1, new KeyValuePair<string, object?>("broadcast.handover", "local"));
         HandOverLog.TookOver(logger, session.Station.Mount, input.Priority, session.Publisher.Offset);
         return new Attachment(session);
     }
@@ -212,7 +213,7 @@ internal sealed partial class StationKeeper(
             return (null, attempt);
         }
 
-        var publisher = new ChunkPublisher(nats, station, metadata.SessionId, input.Codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds));
+        var publisher = new ChunkPublisher(nats, station, metadata.SessionId, input.Codec, TimeSpan.FromMilliseconds(settings.ChunkMilliseconds), time, TimeSpan.FromSeconds(settings.TraceChunkSeconds));
         session = new SourceSession(station, metadata, input.Codec, publisher, settings.BurstBufferBytes, time, settings.OggTitleChains) { Lease = attempt.Lease };
         session.TitleStamped += attempt.Lease.Nudge;
         return (session, attempt);

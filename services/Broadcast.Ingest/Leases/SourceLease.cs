@@ -85,6 +85,7 @@ internal sealed class SourceLease : IAsyncDisposable
                 await _nudge.WaitAsync(_directory.RenewEvery, stop).ConfigureAwait(false);
                 _describe(_station);
                 var (held, fallback) = await _directory.RenewAsync(_station, _owner, _station.NowPlaying, stop).ConfigureAwait(false);
+                Telemetry.IngestTelemetry.LeaseRenewals.Add(1, new KeyValuePair<string, object?>("broadcast.result", held switch { true => "held", false => "lost", null => "unavailable" }));
                 if (held == true)
                 {
                     Fallback = fallback;

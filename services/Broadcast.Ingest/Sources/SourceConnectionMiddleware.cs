@@ -113,15 +113,19 @@ internal sealed partial class SourceConnectionMiddleware(
         var user = SourceAuthenticator.UserOf(request.Header("Authorization"));
         var priority = settings.SourcePriorities.TryGetValue(user, out var configured) ? configured : 0;
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, Guid.Empty);
-        var source = new SourceInput(codec, metadata, ClientAddress(connection, request), user, priority, connection.Abort);
+        var client = ClientAddress(connection, request);
+        using var span = SourceSpan(station!, metadata, client, request.Header("User-Agent"));
+        var source = new SourceInput(codec, metadata, client, user, priority, connection.Abort) { Span = span };
         var attachment = await keeper.AttachAsync(station!, source, connection.ConnectionClosed).ConfigureAwait(false);
         if (attachment.Session is not { } session)
         {
+            span?.SetTag("broadcast.end_reason", "refused").SetStatus(System.Diagnostics.ActivityStatusCode.Error, attachment.Message);
             SourceLog.Refused(logger, station!.Mount, remote, attachment.Status, attachment.Message);
             await SourceResponses.ErrorAsync(output, attachment.Status, attachment.Reason, attachment.Message, false, connection.ConnectionClosed).ConfigureAwait(false);
             return;
         }
 
+        var reason = "disconnected"; // what an exception out of the pump means: the connection broke or was closed on it
         try
         {
             if (SourceMetadataReader.InitialTitle(request) is { } initial)
@@ -136,13 +140,29 @@ internal sealed partial class SourceConnectionMiddleware(
             }
 
             SourceLog.Connected(logger, station!.Mount, metadata.ContentType, request.Method, remote);
-            await PumpAsync(source, session, connection.Input, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
+            Telemetry.IngestTelemetry.Active.Add(1);
+            reason = await PumpAsync(source, session, connection.Input, request.IsChunked, connection.ConnectionClosed).ConfigureAwait(false);
         }
         finally
         {
+            Telemetry.IngestTelemetry.Active.Add(-1);
+            Telemetry.IngestTelemetry.Sessions.Add(1, new KeyValuePair<string, object?>("broadcast.end_reason", reason));
+            span?.SetTag("broadcast.end_reason", reason).SetTag("broadcast.source.bytes", source.Framer.BytesIn);
             await keeper.DetachAsync(session, source).ConfigureAwait(false);
             SourceLog.Ended(logger, station!.Mount, source.Framer.BytesIn, source.Framer.SkippedBytes, session.Publisher.Published, session.Publisher.Dropped);
         }
+    }
+
+    /// <summary>The source-session span (null while tracing is off): a server span, as the encoder is the client.</summary>
+    private static System.Diagnostics.Activity? SourceSpan(StationName station, Shared.Stations.StationMetadata metadata, string? client, string? userAgent)
+    {
+        var span = Telemetry.IngestTelemetry.Source.StartActivity("source.session", System.Diagnostics.ActivityKind.Server);
+        span?.SetTag("broadcast.station", station.Mount)
+            .SetTag("broadcast.content_type", metadata.ContentType)
+            .SetTag("broadcast.bitrate", metadata.Bitrate)
+            .SetTag("client.address", client)
+            .SetTag("user_agent.original", userAgent);
+        return span;
     }
 
     /// <summary>The encoder's address: its peer, or behind a trusted proxy the address the proxy forwards.</summary>
@@ -235,8 +255,8 @@ internal sealed partial class SourceConnectionMiddleware(
         }
     }
 
-    /// <summary>Moves the body into the session until the source closes, goes idle or breaks the chunked encoding.</summary>
-    private async Task PumpAsync(SourceInput source, SourceSession session, PipeReader input, bool chunked, CancellationToken closed)
+    /// <summary>Moves the body into the session until the source closes, goes idle or breaks the chunked encoding; returns which.</summary>
+    private async Task<string> PumpAsync(SourceInput source, SourceSession session, PipeReader input, bool chunked, CancellationToken closed)
     {
         var decoder = chunked ? new ChunkedBodyDecoder() : null;
         var idle = TimeSpan.FromSeconds(options.Value.SourceIdleTimeoutSeconds);
@@ -244,8 +264,18 @@ internal sealed partial class SourceConnectionMiddleware(
         while (true)
         {
             limit.CancelAfter(idle);
-            var result = await input.ReadAsync(limit.Token).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+            {
+                return "idle"; // Ingest:SourceIdleTimeoutSeconds without a byte
+            }
+
             var buffer = result.Buffer;
+            Telemetry.IngestTelemetry.BytesIn.Add(buffer.Length, Telemetry.IngestTelemetry.Station(session.Station.Mount));
             try
             {
                 foreach (var segment in buffer)
@@ -256,7 +286,7 @@ internal sealed partial class SourceConnectionMiddleware(
             catch (InvalidDataException exception)
             {
                 SourceLog.BadBody(logger, session.Station.Mount, exception.Message);
-                return;
+                return "malformed_body";
             }
             finally
             {
@@ -265,7 +295,7 @@ internal sealed partial class SourceConnectionMiddleware(
 
             if (result.IsCompleted || decoder?.IsDone == true)
             {
-                return;
+                return "closed";
             }
         }
     }

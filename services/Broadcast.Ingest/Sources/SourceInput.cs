@@ -51,6 +51,9 @@ internal sealed class SourceInput
     /// <summary>Set when the input becomes current mid-stream: its audio starts at its next sync point (and, for Ogg, with its headers).</summary>
     public bool Resuming { get; set; }
 
+    /// <summary>The encoder's source-session span while tracing is on (its chunks' spans are its children).</summary>
+    public System.Diagnostics.Activity? Span { get; init; }
+
     /// <summary>Microseconds of audio this input has put into the stream (a fallback player paces itself by it).</summary>
     public long TakenMicroseconds { get; set; }
 }

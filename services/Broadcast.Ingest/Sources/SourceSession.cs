@@ -326,6 +326,7 @@ internal sealed partial class SourceSession : IDisposable
         if (!input.IsFallback)
         {
             Metadata = input.Metadata with { SessionId = SessionId };
+            _publisher.TraceParent = input.Span?.Context ?? default; // sampled chunks join this encoder's trace
         }
 
         Volatile.Write(ref _current, input);

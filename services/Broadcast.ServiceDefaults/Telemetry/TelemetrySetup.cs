@@ -42,6 +42,7 @@ public static class TelemetrySetup
             return builder;
         }
 
+        ProcessMetrics.Register();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => Describe(resource, builder.Environment.ApplicationName))
             .WithMetrics(metrics =>
