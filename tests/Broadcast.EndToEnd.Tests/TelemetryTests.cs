@@ -1,0 +1,82 @@
+using System.Net;
+using Broadcast.Testing;
+
+namespace Broadcast.EndToEnd.Tests;
+
+/// <summary>
+/// OpenTelemetry across processes (issue #14): real ingest, edge and gateway export OTLP/HTTP to a receiver in the
+/// test. A sampled chunk's spans join ingest and edge in one trace; the gateway's and the edge's listener spans share a
+/// trace; the documented metrics arrive with their attributes; logs arrive too.
+/// </summary>
+public sealed class TelemetryTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Otlp_SourceAndListener_SpansJoinAcrossProcessesAndMetricsArrive()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var otel = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+        };
+        await using var cluster = await BroadcastCluster.StartAsync(
+            edges: 1,
+            edgeSettings: otel,
+            ingestSettings: new Dictionary<string, string>(otel) { ["Ingest__TraceChunkSeconds"] = "1", ["Ingest__LingerSeconds"] = "0" },
+            gatewaySettings: otel);
+        const string Mount = "/otel.mp3";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var source = SourceClient.StartFfmpeg(cluster.Ingest, Mount, "mp3", seconds: 6);
+        await using var sourceGuard = source;
+        await Listener.WaitLiveAsync(http, new Uri(cluster.Gateway, Mount), Timeout, cluster.Logs);
+        using (var listener = await http.GetAsync(new Uri(cluster.Gateway, Mount), HttpCompletionOption.ResponseHeadersRead, ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, listener.StatusCode);
+            await Listener.ReadExactlyAsync(listener, 48_000, ct); // three seconds, then the listener leaves
+        }
+
+        await source.WaitForExitAsync(Timeout);
+
+        // A sampled chunk: the ingest's producer span is the parent of the edge's consumer span, in the source session's trace.
+        await Poll.UntilAsync(() => Task.FromResult(Find("source.session", "broadcast-ingest") is not null && Receives().Any()), Timeout, "the source session and a chunk hop to be exported\n" + Names());
+        var session = Find("source.session", "broadcast-ingest")!;
+        Assert.Equal(Mount, session.Attributes["broadcast.station"]);
+        Assert.Equal("closed", session.Attributes["broadcast.end_reason"]);
+        Assert.Equal("audio/mpeg", session.Attributes["broadcast.content_type"]);
+        var receive = Receives().First(r => receiver.Spans.Any(p => p.Name == "chunk publish" && p.SpanId == r.ParentSpanId));
+        var publish = receiver.Spans.Single(p => p.SpanId == receive.ParentSpanId);
+        Assert.Equal(publish.TraceId, receive.TraceId);
+        Assert.Equal(session.TraceId, publish.TraceId);
+        Assert.Equal("nats", receive.Attributes["messaging.system"]);
+
+        // The listener: the gateway's span and the edge's, one trace (traceparent on the gateway → edge request).
+        await Poll.UntilAsync(() => Task.FromResult(Find("listener.session", "broadcast-gateway") is not null && Find("listener.session", "broadcast-edge") is not null), Timeout, "both listener spans\n" + Names());
+        var atGateway = Find("listener.session", "broadcast-gateway")!;
+        var atEdge = Find("listener.session", "broadcast-edge")!;
+        Assert.Equal(atGateway.TraceId, atEdge.TraceId);
+        Assert.Equal(Mount, atEdge.Attributes["broadcast.station"]);
+        Assert.True(long.Parse(atEdge.Attributes["broadcast.listener.bytes"], System.Globalization.CultureInfo.InvariantCulture) >= 48_000);
+        Assert.Contains(session.TraceId, atEdge.LinkedTraces); // the listener heard that source session
+
+        string[] metrics =
+        [
+            "broadcast.listeners", "broadcast.listener.connects", "broadcast.listener.disconnects", "broadcast.listener.bytes",
+            "broadcast.listener.time_to_first_byte", "broadcast.chunks.received", "broadcast.chunks.published", "broadcast.source.bytes",
+            "broadcast.source.sessions", "broadcast.gateway.bytes", "broadcast.gateway.listeners", "broadcast.process.memory.resident",
+        ];
+        await Poll.UntilAsync(() => Task.FromResult(metrics.All(receiver.Metrics.ContainsKey)), Timeout, "every documented metric: have " + string.Join(", ", receiver.Metrics.Keys.Order()));
+        Assert.Contains(receiver.Metrics["broadcast.chunks.received"], point => point.Contains($"broadcast.station={Mount}", StringComparison.Ordinal));
+        Assert.Contains(receiver.Metrics["broadcast.source.sessions"], point => point.Contains("broadcast.end_reason=closed", StringComparison.Ordinal));
+        Assert.True(receiver.LogRecords > 0, "logs are exported too");
+
+        ReceivedSpan? Find(string name, string service) => receiver.Spans.FirstOrDefault(s => s.Name == name && s.Service == service);
+        IEnumerable<ReceivedSpan> Receives() => receiver.Spans.Where(s => s.Name == "chunk receive" && s.Service == "broadcast-edge");
+        string Names() => string.Join(", ", receiver.Spans.Select(s => $"{s.Service}:{s.Name}").Distinct());
+    }
+}
