@@ -17,6 +17,7 @@ command -v mpv >/dev/null || missing+=(mpv)
 command -v streamripper >/dev/null || missing+=(streamripper)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v liquidsoap >/dev/null || missing+=(liquidsoap)
+command -v prometheus >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

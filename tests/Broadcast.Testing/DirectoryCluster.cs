@@ -25,6 +25,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
     private string _nats = string.Empty;
     private Uri _directoryGrpc = null!;
     private IDictionary<string, string> _edgeSettings = new Dictionary<string, string>();
+    private IDictionary<string, string> _commonSettings = new Dictionary<string, string>();
 
     private DirectoryCluster()
     {
@@ -44,7 +45,7 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts the cluster; the settings are extra environment settings for every ingest (e.g. <c>Ingest__ShoutcastPort</c>),
-    /// every edge and the gateway.
+    /// every edge, the gateway, and (common) every service.
     /// </summary>
     public static async Task<DirectoryCluster> StartAsync(
         int ingests,
@@ -52,9 +53,10 @@ public sealed class DirectoryCluster : IAsyncDisposable
         int maxListenersPerEdge = 5000,
         IDictionary<string, string>? ingestSettings = null,
         IDictionary<string, string>? edgeSettings = null,
-        IDictionary<string, string>? gatewaySettings = null)
+        IDictionary<string, string>? gatewaySettings = null,
+        IDictionary<string, string>? commonSettings = null)
     {
-        var cluster = new DirectoryCluster { _edgeSettings = edgeSettings ?? new Dictionary<string, string>() };
+        var cluster = new DirectoryCluster { _edgeSettings = edgeSettings ?? new Dictionary<string, string>(), _commonSettings = commonSettings ?? new Dictionary<string, string>() };
         try
         {
             await cluster.StartAllAsync(ingests, edges, maxListenersPerEdge, ingestSettings ?? new Dictionary<string, string>(), gatewaySettings ?? new Dictionary<string, string>()).ConfigureAwait(false);
@@ -190,6 +192,11 @@ public sealed class DirectoryCluster : IAsyncDisposable
 
     private ClusterMember Start(string name, Dictionary<string, string> environment, int? port = null)
     {
+        foreach (var (key, value) in _commonSettings)
+        {
+            environment.TryAdd(key, value);
+        }
+
         var (address, process) = ServiceLauncher.Start(name, environment, port);
         var member = new ClusterMember(name.Replace("Broadcast.", string.Empty, StringComparison.Ordinal), address, process);
         _members.Add(member);

@@ -15,22 +15,23 @@ public static class ServiceLauncher
         return (address, ManagedProcess.Start(ExternalTool.Find("dotnet"), [ServicePath(name)], environment));
     }
 
-    /// <summary>The built service next to this build: services/&lt;name&gt;/bin/&lt;configuration&gt;/net10.0/&lt;name&gt;.dll.</summary>
-    public static string ServicePath(string name)
+    /// <summary>The repository's root: the directory above this build that holds Broadcast.sln.</summary>
+    public static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = directory.Parent?.Name ?? "Debug"; // …/bin/<configuration>/net10.0/
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Broadcast.sln")))
         {
             directory = directory.Parent;
         }
 
-        if (directory is null)
-        {
-            throw new InvalidOperationException("Broadcast.sln not found above " + AppContext.BaseDirectory);
-        }
+        return directory?.FullName ?? throw new InvalidOperationException("Broadcast.sln not found above " + AppContext.BaseDirectory);
+    }
 
-        var path = Path.Combine(directory.FullName, "services", name, "bin", configuration, "net10.0", name + ".dll");
+    /// <summary>The built service next to this build: services/&lt;name&gt;/bin/&lt;configuration&gt;/net10.0/&lt;name&gt;.dll.</summary>
+    public static string ServicePath(string name)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug"; // …/bin/<configuration>/net10.0/
+        var path = Path.Combine(RepositoryRoot(), "services", name, "bin", configuration, "net10.0", name + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not built for {configuration}; build the solution first", path);
     }
 
