@@ -79,4 +79,62 @@ public sealed class TelemetryTests
         IEnumerable<ReceivedSpan> Receives() => receiver.Spans.Where(s => s.Name == "chunk receive" && s.Service == "broadcast-edge");
         string Names() => string.Join(", ", receiver.Spans.Select(s => $"{s.Service}:{s.Name}").Distinct());
     }
+
+    [Fact]
+    public async Task Otlp_SlowListenerAndBrokerRestart_DropAndGapAsSpansEventsAndMetrics()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var cluster = await DirectoryCluster.StartAsync(
+            ingests: 1,
+            edges: 1,
+            ingestSettings: new Dictionary<string, string> { ["Ingest__LingerSeconds"] = "0", ["Ingest__TraceChunkSeconds"] = "1" },
+            edgeSettings: new Dictionary<string, string> { ["Edge__RingBytes"] = "262144" }, // the smallest ring: 16 s of 128 kbit/s
+            commonSettings: new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+
+        // A drop: an encoder pushing as fast as it encodes (no -re) laps a listener that reads 4 KiB every 50 ms.
+        const string Fast = "/otel-fast.mp3", Live = "/otel-live.mp3";
+        await using var live = SourceClient.StartFfmpeg(cluster.Ingests[0].Address, Live, "mp3", seconds: 60);
+        await Listener.WaitLiveAsync(http, new Uri(cluster.Edges[0].Address, Live), Timeout, cluster.Logs);
+        await using var keeper = await StreamRecorder.StartAsync(http, new Uri(cluster.Edges[0].Address, Live), ct);
+        await using var fast = ManagedProcess.Start(ExternalTool.Find("ffmpeg"), [
+            "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=600", "-c:a", "libmp3lame", "-b:a", "128k",
+            "-content_type", "audio/mpeg", "-f", "mp3", $"icecast://source:{DirectoryCluster.SourcePassword}@127.0.0.1:{cluster.Ingests[0].Address.Port}{Fast}"]);
+        await Listener.WaitLiveAsync(http, new Uri(cluster.Edges[0].Address, Fast), Timeout, cluster.Logs);
+        using (var slow = await http.GetAsync(new Uri(cluster.Edges[0].Address, Fast), HttpCompletionOption.ResponseHeadersRead, ct))
+        {
+            await using var body = await slow.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[4096];
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(Timeout);
+            while (await body.ReadAsync(buffer, limit.Token) > 0 && await pace.WaitForNextTickAsync(limit.Token))
+            {
+                // a slow player: the edge drops it once the ring has moved past its cursor, which ends this response
+            }
+        }
+
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Spans.Any(Dropped)), Timeout, "the dropped listener's span\n" + cluster.Logs);
+        var dropped = receiver.Spans.First(Dropped);
+        Assert.Equal(Fast, dropped.Attributes["broadcast.station"]);
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Metrics.TryGetValue("broadcast.listener.drops", out var points) && points.Any(p => p.Contains(Fast, StringComparison.Ordinal))), Timeout, "the drops metric");
+
+        // A gap: while nats-server is down the ingest's offsets go on, so the edge sees bytes lost between two chunks.
+        await cluster.KillNatsAsync();
+        cluster.StartNats();
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Spans.Any(s => s.Name == "station.gap" && s.Attributes.GetValueOrDefault("broadcast.station") == Live)), Timeout, "a gap span\n" + cluster.Logs);
+        var gap = receiver.Spans.First(s => s.Name == "station.gap" && s.Attributes["broadcast.station"] == Live);
+        Assert.True(long.Parse(gap.Attributes["broadcast.bytes.lost"], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Metrics.TryGetValue("broadcast.bytes.lost", out var points) && points.Any(p => p.Contains(Live, StringComparison.Ordinal))), Timeout, "the bytes-lost metric");
+
+        static bool Dropped(ReceivedSpan span) =>
+            span.Name == "listener.session" && span.Events.Contains("listener.dropped") && span.Attributes.GetValueOrDefault("broadcast.end_reason") == "lagged";
+    }
 }
