@@ -28,6 +28,16 @@ internal static class EdgeMetrics
         "From a listener's request to its first audio byte handed to the socket.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
+    /// <summary>
+    /// From the ingest receiving a chunk's first frame to this edge putting it in the ring, where listeners are woken
+    /// for it within <see cref="EdgeOptions.WakeIntervalMilliseconds"/>: the hop's latency across NATS (clocks as synchronised as the hosts').
+    /// </summary>
+    public static readonly Histogram<double> Latency = Meter.CreateHistogram(
+        "broadcast.chunk.latency",
+        "s",
+        "Ingest receive to edge ring, per chunk.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+
     public static readonly Counter<long> ChunksReceived = Meter.CreateCounter<long>("broadcast.chunks.received", "{chunk}", "Audio chunks taken from NATS into a ring.");
 
     public static readonly Counter<long> BytesLost = Meter.CreateCounter<long>("broadcast.bytes.lost", "By", "Stream bytes that never arrived (a jump between chunk offsets).");

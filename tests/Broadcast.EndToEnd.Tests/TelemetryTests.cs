@@ -67,7 +67,7 @@ public sealed class TelemetryTests
         string[] metrics =
         [
             "broadcast.listeners", "broadcast.listener.connects", "broadcast.listener.disconnects", "broadcast.listener.bytes",
-            "broadcast.listener.time_to_first_byte", "broadcast.chunks.received", "broadcast.chunks.published", "broadcast.source.bytes",
+            "broadcast.listener.time_to_first_byte", "broadcast.chunks.received", "broadcast.chunk.latency", "broadcast.chunks.published", "broadcast.source.bytes",
             "broadcast.source.sessions", "broadcast.gateway.bytes", "broadcast.gateway.listeners", "broadcast.process.memory.resident",
         ];
         await Poll.UntilAsync(() => Task.FromResult(metrics.All(receiver.Metrics.ContainsKey)), Timeout, "every documented metric: have " + string.Join(", ", receiver.Metrics.Keys.Order()));

@@ -22,6 +22,7 @@ internal sealed class StationFeed : IAsyncDisposable
     private long _chainAudioStart;
     private Task _pump = Task.CompletedTask;
     private ITimer? _wakeTimer;
+    private TimeProvider _time = TimeProvider.System;
     private int _nextTick;
     private int _nextListener;
     private int _stopped;
@@ -105,6 +106,7 @@ internal sealed class StationFeed : IAsyncDisposable
     /// </summary>
     public void Start(Action<StationFeed> ended, TimeProvider time, TimeSpan wakeInterval)
     {
+        _time = time;
         Array.Fill(_wokenEnd, Ring.End);
         if (wakeInterval > TimeSpan.Zero)
         {
@@ -222,6 +224,11 @@ internal sealed class StationFeed : IAsyncDisposable
         var end = Ring.End;
         var chunkEnd = header.Offset + payload.Length;
         EdgeMetrics.ChunksReceived.Add(1, EdgeMetrics.Station(Station.Mount));
+        if (header.Received > 0 && EdgeMetrics.Latency.Enabled)
+        {
+            EdgeMetrics.Latency.Record(Math.Max(0, ChunkEnvelope.UnixMicroseconds(_time.GetUtcNow()) - header.Received) / 1e6, EdgeMetrics.Station(Station.Mount));
+        }
+
         using var received = (header.Flags & ChunkFlags.TraceContext) != 0 ? Received(header) : null;
         if (chunkEnd <= end)
         {

@@ -95,6 +95,7 @@ internal sealed partial class StationKeeper
 
         session.Continue(state);
         Telemetry.IngestTelemetry.HandOvers.Add(1, new KeyValuePair<string, object?>("broadcast.handover", "ingest"));
+        input.Span?.AddEvent(new System.Diagnostics.ActivityEvent("station.handover", tags: new System.Diagnostics.ActivityTagsCollection { ["broadcast.handover.from"] = state.Holder, ["broadcast.chunk.offset"] = state.Offset }));
         HandOverLog.TookOver(logger, station.Mount, input.Priority, state.Offset);
         return await AdmitAsync(session, input).ConfigureAwait(false);
     }

@@ -167,6 +167,7 @@ internal sealed partial class StationKeeper(
 
         StopLinger(session, session.Attach(input));
         Telemetry.IngestTelemetry.HandOvers.Add(1, new KeyValuePair<string, object?>("broadcast.handover", "local"));
+        input.Span?.AddEvent(new System.Diagnostics.ActivityEvent("station.handover"));
         HandOverLog.TookOver(logger, session.Station.Mount, input.Priority, session.Publisher.Offset);
         return new Attachment(session);
     }

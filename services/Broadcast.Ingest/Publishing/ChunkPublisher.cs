@@ -44,6 +44,7 @@ internal sealed class ChunkPublisher
     private readonly long _traceEvery;
     private readonly KeyValuePair<string, object?> _stationTag;
     private long _nextTrace;
+    private long _batchReceived;
     private Activity? _chunkSpan;
 
     /// <summary>A publisher for one stream; <paramref name="traceEvery"/> is how often a chunk carries trace context (zero: never).</summary>
@@ -91,6 +92,11 @@ internal sealed class ChunkPublisher
         if (header)
         {
             _flags |= ChunkFlags.OggHeaders;
+        }
+
+        if (_length == 0)
+        {
+            _batchReceived = ChunkEnvelope.UnixMicroseconds(_time.GetUtcNow()); // for the edges' end-to-end latency
         }
 
         frame.Data.CopyTo(_payload.AsSpan(_length));
@@ -188,7 +194,7 @@ internal sealed class ChunkPublisher
             return;
         }
 
-        var header = new ChunkHeader(_session, _batchOffset, _sequence++, _codec, _flags);
+        var header = new ChunkHeader(_session, _batchOffset, _sequence++, _codec, _flags, Received: _batchReceived);
         if (_traceEvery > 0 && _chunkSpan is null && _time.GetTimestamp() >= _nextTrace && Telemetry.IngestTelemetry.Source.HasListeners())
         {
             header = Traced(header);

@@ -22,6 +22,8 @@ namespace Broadcast.Shared.Messaging;
 /// 16  8  sequence
 /// 24 16  session id (RFC 4122 byte order)
 /// 40 25  trace context, present only when ChunkFlags.TraceContext is set
+///  T  8  receive time at the ingest, unix microseconds (minor addition: present when H is 8 past the above;
+///        older readers skip it with the rest of the header)
 ///  H  S  station name, ASCII
 /// H+S    payload
 /// </code>
@@ -36,14 +38,20 @@ public static class ChunkEnvelope
     public const int FixedHeaderSize = 40;
 
     /// <summary>The largest envelope overhead a version-1 writer produces.</summary>
-    public const int MaxOverhead = FixedHeaderSize + ChunkTraceContext.Size + StationName.MaxLength;
+    public const int MaxOverhead = FixedHeaderSize + ChunkTraceContext.Size + ReceivedSize + StationName.MaxLength;
+
+    /// <summary>The receive time's bytes, after the fixed header and any trace context.</summary>
+    public const int ReceivedSize = 8;
 
     private const byte MagicB = (byte)'B';
     private const byte MagicC = (byte)'C';
 
+    /// <summary>A time as the envelope's receive time carries it: microseconds since the Unix epoch.</summary>
+    public static long UnixMicroseconds(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+
     /// <summary>Bytes needed to write a chunk with this station and payload length.</summary>
     public static int GetSize(in ChunkHeader header, int stationLength, int payloadLength) =>
-        HeaderLength(header.Flags) + stationLength + payloadLength;
+        HeaderLength(header) + stationLength + payloadLength;
 
     /// <summary>Writes header, station and payload into <paramref name="destination"/>; returns the bytes written.</summary>
     /// <exception cref="ArgumentException">The destination is too small or the station is not 1..64 bytes.</exception>
@@ -70,7 +78,7 @@ public static class ChunkEnvelope
             throw new ArgumentException("offset must not be negative", nameof(header));
         }
 
-        var headerLength = HeaderLength(header.Flags);
+        var headerLength = HeaderLength(header);
         if (destination.Length < headerLength + station.Length + payloadLength)
         {
             throw new ArgumentException("destination too small for the chunk", nameof(destination));
@@ -90,6 +98,11 @@ public static class ChunkEnvelope
         if ((header.Flags & ChunkFlags.TraceContext) != 0)
         {
             header.Trace.Write(destination[FixedHeaderSize..]);
+        }
+
+        if (header.Received != 0)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(destination[HeaderLength(header.Flags)..], header.Received);
         }
 
         station.CopyTo(destination[headerLength..]);
@@ -137,19 +150,24 @@ public static class ChunkEnvelope
         var trace = (flags & ChunkFlags.TraceContext) != 0
             ? ChunkTraceContext.Read(message[FixedHeaderSize..])
             : default;
+        var known = HeaderLength(flags);
+        var received = headerLength >= known + ReceivedSize ? BinaryPrimitives.ReadInt64BigEndian(message[known..]) : 0;
         var header = new ChunkHeader(
             new Guid(message[24..40], bigEndian: true),
             offset,
             BinaryPrimitives.ReadInt64BigEndian(message[16..]),
             (AudioCodec)message[4],
             flags,
-            trace);
+            trace,
+            received);
         chunk = new ChunkMessage(
             header,
             message.Slice(headerLength, stationLength),
             message[(headerLength + stationLength)..]);
         return ChunkEnvelopeError.None;
     }
+
+    private static int HeaderLength(in ChunkHeader header) => HeaderLength(header.Flags) + (header.Received != 0 ? ReceivedSize : 0);
 
     private static int HeaderLength(ChunkFlags flags) =>
         (flags & ChunkFlags.TraceContext) != 0 ? FixedHeaderSize + ChunkTraceContext.Size : FixedHeaderSize;

@@ -10,10 +10,12 @@ namespace Broadcast.Shared.Messaging;
 /// <param name="Codec">The stream's codec; the same for every chunk of a session.</param>
 /// <param name="Flags">What kind of chunk this is; see <see cref="ChunkFlags"/>.</param>
 /// <param name="Trace">W3C trace context when <see cref="ChunkFlags.TraceContext"/> is set.</param>
+/// <param name="Received">When the ingest received the chunk's first frame, unix microseconds; 0 when not carried.</param>
 public readonly record struct ChunkHeader(
     Guid SessionId,
     long Offset,
     long Sequence,
     AudioCodec Codec,
     ChunkFlags Flags,
-    ChunkTraceContext Trace = default);
+    ChunkTraceContext Trace = default,
+    long Received = 0);

@@ -24,6 +24,25 @@ public sealed class ChunkEnvelopeTests
         Assert.True(chunk.Payload.SequenceEqual(payload));
     }
 
+    [Theory]
+    [InlineData(ChunkFlags.None)]
+    [InlineData(ChunkFlags.TraceContext)]
+    public void Write_WithReceiveTime_RoundTripsIt_AndAReaderOfTheOldLayoutStillFindsStationAndPayload(ChunkFlags flags)
+    {
+        var header = new ChunkHeader(Session, 77, 3, AudioCodec.Mpeg, flags, Received: 1_796_000_000_123_456);
+        var buffer = new byte[ChunkEnvelope.GetSize(header, 4, 3)];
+
+        var written = ChunkEnvelope.Write(buffer, header, "live"u8, [7, 8, 9]);
+
+        Assert.Equal(ChunkEnvelopeError.None, ChunkEnvelope.TryRead(buffer.AsSpan(0, written), out var chunk));
+        Assert.Equal(1_796_000_000_123_456, chunk.Header.Received);
+        Assert.True(chunk.Payload.SequenceEqual(new byte[] { 7, 8, 9 }));
+
+        // An older reader knows only the fields before the receive time and skips to the header length byte.
+        int headerLength = buffer[3];
+        Assert.True(buffer.AsSpan(headerLength, 4).SequenceEqual("live"u8));
+    }
+
     [Fact]
     public void Write_WithTraceContext_RoundTripsW3cContext()
     {
