@@ -19,6 +19,7 @@ builder.Services.AddOptions<DirectoryOptions>()
 
 // Never fail start-up or calls for want of Redis: reconnect every half second and answer "unavailable" meanwhile.
 var redis = ConfigurationOptions.Parse(builder.Configuration["Redis:Configuration"] ?? "127.0.0.1:6379");
+redis.Password ??= builder.Configuration["Redis:Password"]; // from a Secret, apart from the address (deploy/k8s)
 redis.AbortOnConnectFail = false;
 redis.ConnectTimeout = 2000;
 redis.SyncTimeout = redis.AsyncTimeout = 2000;

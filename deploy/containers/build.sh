@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the four service images with podman on this machine (issue #15) and reports their sizes:
+#   deploy/containers/build.sh [tag=dev]
+# Installs podman, runc, catatonit and mmdebstrap from Debian when missing. With no registry reachable, the base image
+# is made from Debian packages with mmdebstrap (what runtime-deps holds: libc, libssl, ca-certificates, ICU) and the
+# build stage's SDK is that base plus this machine's .NET SDK; the Containerfiles are the ones the world builds with
+# Microsoft's images. NuGet restores through the host's package cache, mounted into the build.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+tag=${1:-dev}
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+for tool in podman runc catatonit mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+export CONTAINERS_CONF="$root/deploy/containers/containers.conf"
+pm() { podman --storage-driver=vfs "$@"; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if ! pm image exists localhost/broadcast-base:bookworm; then
+  mmdebstrap --quiet --variant=apt --include=ca-certificates,libssl3,libicu72,tzdata bookworm "$work/base.tar"
+  pm import --quiet "$work/base.tar" localhost/broadcast-base:bookworm >/dev/null
+fi
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+if ! pm image exists localhost/broadcast-sdk:10.0; then
+  pm build --quiet -f deploy/containers/sdk.Containerfile -t localhost/broadcast-sdk:10.0 "$dotnet_root" >/dev/null
+fi
+
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+mkdir -p "${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+for service in ingest edge gateway directory; do
+  project="Broadcast.${service^}"
+  start=$(date +%s)
+  pm build --quiet --network=host -v "${NUGET_PACKAGES:-$HOME/.nuget/packages}:/nuget" \
+    --build-arg SDK=localhost/broadcast-sdk:10.0 --build-arg BASE=localhost/broadcast-base:bookworm \
+    --build-arg VERSION="$tag" --build-arg REVISION="$revision" \
+    -f "services/$project/Containerfile" -t "localhost/broadcast-$service:$tag" . >/dev/null
+  echo "built localhost/broadcast-$service:$tag in $(( $(date +%s) - start )) s"
+done
+pm image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "broadcast-(ingest|edge|gateway|directory|base)"
