@@ -34,7 +34,8 @@ mkdir -p "${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 for service in ingest edge gateway directory; do
   project="Broadcast.${service^}"
   start=$(date +%s)
-  pm build --quiet --network=host -v "${NUGET_PACKAGES:-$HOME/.nuget/packages}:/nuget" \
+  # The host's CA bundle too: where the network reaches NuGet through an intercepting proxy, only the host trusts it.
+  pm build --quiet --network=host -v "${NUGET_PACKAGES:-$HOME/.nuget/packages}:/nuget" -v /etc/ssl/certs:/etc/ssl/certs:ro \
     --build-arg SDK=localhost/broadcast-sdk:10.0 --build-arg BASE=localhost/broadcast-base:bookworm \
     --build-arg VERSION="$tag" --build-arg REVISION="$revision" \
     -f "services/$project/Containerfile" -t "localhost/broadcast-$service:$tag" . >/dev/null
