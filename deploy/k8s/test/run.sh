@@ -32,7 +32,7 @@ logs=$(mktemp -d)
 cleanup() {
   for pod in $(pm pod ps --format '{{.Name}}' | grep '^broadcast-' || true); do pm pod logs "$pod" > "$logs/$pod.log" 2>&1 || true; done
   pm kube down "$manifest" >/dev/null 2>&1 || true
-  kill "${source_pid:-0}" 2>/dev/null || true
+  if [ -n "${source_pid:-}" ]; then kill "$source_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 pm kube play --quiet "$manifest" >/dev/null

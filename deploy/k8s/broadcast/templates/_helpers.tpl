@@ -74,18 +74,18 @@ runAsNonRoot: true
 capabilities: {drop: [ALL]}
 {{- end }}
 
-{{/* The three probes on the service's HTTP port (issue #14's meanings). */}}
+{{/* The three probes on the service's HTTP port (issue #14's meanings); by number, which also works on the host network. */}}
 {{- define "broadcast.probes" -}}
 startupProbe:
-  httpGet: {path: /healthz/startup, port: http}
+  httpGet: {path: /healthz/startup, port: {{ .port }}}
   periodSeconds: 2
   failureThreshold: 30
 readinessProbe:
-  httpGet: {path: /healthz/ready, port: http}
+  httpGet: {path: /healthz/ready, port: {{ .port }}}
   periodSeconds: 5
   failureThreshold: 2
 livenessProbe:
-  httpGet: {path: /healthz/live, port: http}
+  httpGet: {path: /healthz/live, port: {{ .port }}}
   periodSeconds: 10
   failureThreshold: 3
 {{- end }}
@@ -133,9 +133,11 @@ spec:
         - name: {{ .component }}
           image: "{{ $root.Values.image.repository }}/broadcast-{{ .component }}:{{ $root.Values.image.tag | default $root.Chart.AppVersion }}"
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          {{- if not $root.Values.hostNetwork }}
           ports:
             - name: http
               containerPort: {{ .port }}
+          {{- end }}
           env:
             - name: ASPNETCORE_URLS
               value: "http://0.0.0.0:{{ .port }}"
@@ -144,7 +146,7 @@ spec:
             {{- with .values.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
-          {{- include "broadcast.probes" $root | nindent 10 }}
+          {{- include "broadcast.probes" . | nindent 10 }}
           {{- with .lifecycle }}
           lifecycle:
             {{- toYaml . | nindent 12 }}
