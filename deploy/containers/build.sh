@@ -29,7 +29,8 @@ if ! pm image exists localhost/broadcast-sdk:10.0; then
   pm build --quiet -f deploy/containers/sdk.Containerfile -t localhost/broadcast-sdk:10.0 "$dotnet_root" >/dev/null
 fi
 
-revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+# The last commit that changed what goes into the images: a commit elsewhere (the chart, docs) keeps the build cache.
+revision=$(git log -1 --format=%H -- services protos Directory.Build.props Directory.Packages.props global.json .containerignore 2>/dev/null || echo unknown)
 mkdir -p "${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 for service in ingest edge gateway directory; do
   project="Broadcast.${service^}"

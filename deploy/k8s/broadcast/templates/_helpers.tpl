@@ -39,10 +39,12 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ include "broadcast.natsUrl" . | quote }}
 - name: K8S_POD_NAME
   valueFrom: {fieldRef: {fieldPath: metadata.name}}
+{{- if .Values.downwardApi }}
 - name: K8S_NAMESPACE_NAME
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
 - name: K8S_NODE_NAME
   valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+{{- end }}
 {{- with .Values.otel }}
 {{- if .endpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
