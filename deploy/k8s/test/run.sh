@@ -27,7 +27,11 @@ fi
 
 manifest=$(mktemp --suffix=.yaml)
 (cd deploy/k8s/render && GO111MODULE=off GOPATH=/usr/share/gocode go build -o render render.go)
-deploy/k8s/render/render -chart deploy/k8s/broadcast -f "$here/podman.yaml" > "$manifest"
+# Without the helm test pod (a hook, run by `helm test`, and its curl image is in no registry here).
+deploy/k8s/render/render -chart deploy/k8s/broadcast -f "$here/podman.yaml" | python3 -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d and "helm.sh/hook" not in d["metadata"].get("annotations", {})]
+print(yaml.safe_dump_all(docs))' > "$manifest"
 logs=$(mktemp -d)
 cleanup() {
   for pod in $(pm pod ps --format '{{.Name}}' | grep '^broadcast-' || true); do pm pod logs "$pod" > "$logs/$pod.log" 2>&1 || true; done
@@ -35,6 +39,8 @@ cleanup() {
   if [ -n "${source_pid:-}" ]; then kill "$source_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
+# Leftovers of an interrupted run would make kube play refuse ("pod already exists").
+for pod in $(pm pod ps --format '{{.Name}}' | grep '^broadcast-' || true); do pm pod rm --force "$pod" >/dev/null 2>&1 || true; done
 pm kube play --quiet "$manifest" >/dev/null
 
 wait_for() { # what url [seconds]
