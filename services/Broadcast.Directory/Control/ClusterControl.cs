@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Broadcast.Directory.Watching;
+using Broadcast.ServiceDefaults.Control;
 using Broadcast.Shared.Control;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
@@ -34,9 +34,9 @@ internal sealed class ClusterControl(INatsConnection nats, DirectoryState state)
         try
         {
             var options = new NatsSubOpts { Timeout = EdgeTimeout, MaxMsgs = expected };
-            await foreach (var message in nats.RequestManyAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.EdgeControl, Write(request), replyOpts: options, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var message in nats.RequestManyAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.EdgeControl, ControlJson.Write(request), replyOpts: options, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                if (Read(message.Data) is { } reply)
+                if (ControlJson.ReadReply(message.Data.Span) is { } reply)
                 {
                     replies.Add(reply);
                 }
@@ -51,30 +51,6 @@ internal sealed class ClusterControl(INatsConnection nats, DirectoryState state)
     }
 
     /// <summary>Sends <paramref name="request"/> to the ingest publishing <paramref name="station"/>; null when none answers.</summary>
-    public async Task<ControlReply?> SourceAsync(StationName station, ControlRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.SourceControl(station), Write(request), replyOpts: new NatsSubOpts { Timeout = SourceTimeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return Read(reply.Data);
-        }
-        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException)
-        {
-            return null;
-        }
-    }
-
-    private static byte[] Write(ControlRequest request) => JsonSerializer.SerializeToUtf8Bytes(request, ControlJsonContext.Default.ControlRequest);
-
-    private static ControlReply? Read(ReadOnlyMemory<byte> data)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(data.Span, ControlJsonContext.Default.ControlReply);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public Task<ControlReply?> SourceAsync(StationName station, ControlRequest request, CancellationToken cancellationToken) =>
+        nats.RequestControlAsync(Subjects.SourceControl(station), request, SourceTimeout, cancellationToken);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Broadcast.Edge.Listeners;
 using Broadcast.Edge.Stations;
 using Broadcast.Shared.Control;
@@ -26,19 +25,8 @@ internal sealed partial class EdgeControlResponder(
     {
         await foreach (var message in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.EdgeControl, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
-            ControlReply reply;
-            try
-            {
-                var request = JsonSerializer.Deserialize(message.Data.Span, ControlJsonContext.Default.ControlRequest);
-                reply = request is null ? Refuse("malformed command") : await HandleAsync(request, stoppingToken).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                reply = Refuse("malformed command");
-            }
-
-            var json = JsonSerializer.SerializeToUtf8Bytes(reply with { From = identity.Id }, ControlJsonContext.Default.ControlReply);
-            await message.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
+            var reply = ControlJson.ReadRequest(message.Data.Span) is { } request ? await HandleAsync(request, stoppingToken).ConfigureAwait(false) : Refuse("malformed command");
+            await message.ReplyAsync<ReadOnlyMemory<byte>>(ControlJson.Write(reply with { From = identity.Id }), cancellationToken: stoppingToken).ConfigureAwait(false);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Text.Json;
 using Broadcast.Ingest.Sources;
+using Broadcast.ServiceDefaults.Control;
 using Broadcast.Shared.Control;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
@@ -167,19 +167,8 @@ internal sealed class FallbackPlayer(INatsConnection nats, TimeProvider time, IL
         return true;
     }
 
-    private async Task<ControlReply?> StatusAsync(StationName station, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var request = JsonSerializer.SerializeToUtf8Bytes(new ControlRequest { Op = "status", Mount = station.Mount }, ControlJsonContext.Default.ControlRequest);
-            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(Subjects.SourceControl(station), request, replyOpts: new NatsSubOpts { Timeout = StatusTimeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Deserialize(reply.Data.Span, ControlJsonContext.Default.ControlReply);
-        }
-        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or JsonException or NatsException)
-        {
-            return null;
-        }
-    }
+    private Task<ControlReply?> StatusAsync(StationName station, CancellationToken cancellationToken) =>
+        nats.RequestControlAsync(Subjects.SourceControl(station), new ControlRequest { Op = "status", Mount = station.Mount }, StatusTimeout, cancellationToken);
 
     /// <summary>Loops a file; false when it cannot be read or holds no audio of the station's codec.</summary>
     private async Task<bool> PlayFileAsync(SourceSession session, SourceInput input, string path, CancellationToken cancellationToken)

@@ -1,9 +1,8 @@
-using System.Text.Json;
 using Broadcast.Ingest.Sources;
+using Broadcast.ServiceDefaults.Control;
 using Broadcast.Shared.Control;
 using Broadcast.Shared.Messaging;
 using Broadcast.Shared.Stations;
-using NATS.Client.Core;
 
 namespace Broadcast.Ingest.HandOver;
 
@@ -157,9 +156,9 @@ internal sealed partial class StationKeeper
         {
             await foreach (var message in nats.SubscribeAsync<ReadOnlyMemory<byte>>(Subjects.Standby(session.Station), cancellationToken: stop.Token).ConfigureAwait(false))
             {
-                var request = Read(message.Data);
+                var request = ControlJson.ReadRequest(message.Data.Span);
                 var taken = request?.State is { } state && await TakeOfferAsync(session, state).ConfigureAwait(false);
-                await message.ReplyAsync<ReadOnlyMemory<byte>>(Write(new ControlReply { Ok = taken, From = options.Value.IngestId }), cancellationToken: stop.Token).ConfigureAwait(false);
+                await message.ReplyAsync<ReadOnlyMemory<byte>>(ControlJson.Write(new ControlReply { Ok = taken, From = options.Value.IngestId }), cancellationToken: stop.Token).ConfigureAwait(false);
                 if (taken)
                 {
                     break;
@@ -222,32 +221,5 @@ internal sealed partial class StationKeeper
         return true;
     }
 
-    private async Task<ControlReply?> RequestAsync(string subject, ControlRequest request)
-    {
-        try
-        {
-            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>(subject, Write(request), replyOpts: new NatsSubOpts { Timeout = HandOverTimeout }).ConfigureAwait(false);
-            return JsonSerializer.Deserialize(reply.Data.Span, ControlJsonContext.Default.ControlReply);
-        }
-        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or JsonException or NatsException)
-        {
-            return null;
-        }
-    }
-
-    private static ControlRequest? Read(ReadOnlyMemory<byte> data)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(data.Span, ControlJsonContext.Default.ControlRequest);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static byte[] Write(ControlRequest request) => JsonSerializer.SerializeToUtf8Bytes(request, ControlJsonContext.Default.ControlRequest);
-
-    private static byte[] Write(ControlReply reply) => JsonSerializer.SerializeToUtf8Bytes(reply, ControlJsonContext.Default.ControlReply);
+    private Task<ControlReply?> RequestAsync(string subject, ControlRequest request) => nats.RequestControlAsync(subject, request, HandOverTimeout);
 }

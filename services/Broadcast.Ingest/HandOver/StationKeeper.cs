@@ -130,6 +130,11 @@ internal sealed partial class StationKeeper(
         }
     }
 
+    /// <summary>The station's fallback mount: the directory's (<c>/admin/fallbacks</c>, learnt with each lease renewal), else <see cref="IngestOptions.Fallbacks"/>.</summary>
+    public string? FallbackMountOf(SourceSession session) =>
+        session.Lease?.Fallback is { Length: > 0 } set ? set
+            : options.Value.Fallbacks.TryGetValue(session.Station.Name, out var configured) ? configured : null;
+
     /// <summary>Ends every station at once (the ingest stops: nothing would play their fallback).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -248,8 +253,7 @@ internal sealed partial class StationKeeper(
     private async Task LingerAsync(SourceSession session, SourceInput player, TimeSpan linger, CancellationTokenSource stop)
     {
         var settings = options.Value;
-        var mount = session.Lease?.Fallback is { Length: > 0 } set ? set
-            : settings.Fallbacks.TryGetValue(session.Station.Name, out var configured) ? configured : null;
+        var mount = FallbackMountOf(session);
         settings.FallbackFiles.TryGetValue(session.Station.Name, out var file);
         stop.CancelAfter(linger);
         HandOverLog.Lingering(logger, session.Station.Mount, (int)linger.TotalSeconds, mount ?? file ?? (settings.FallbackSilence ? "silence" : "nothing"));

@@ -43,19 +43,10 @@ internal sealed partial class StationRequestResponder(
                 continue;
             }
 
-            ControlRequest? request;
-            try
-            {
-                request = JsonSerializer.Deserialize(message.Data.Span, ControlJsonContext.Default.ControlRequest);
-            }
-            catch (JsonException)
-            {
-                request = null;
-            }
-
-            var reply = request is null ? new ControlReply { Ok = false, Message = "malformed command" } : await ControlAsync(session, request).ConfigureAwait(false);
-            var json = JsonSerializer.SerializeToUtf8Bytes(reply with { From = options.Value.IngestId }, ControlJsonContext.Default.ControlReply);
-            await message.ReplyAsync<ReadOnlyMemory<byte>>(json, cancellationToken: stoppingToken).ConfigureAwait(false);
+            var reply = ControlJson.ReadRequest(message.Data.Span) is { } request
+                ? await ControlAsync(session, request).ConfigureAwait(false)
+                : new ControlReply { Ok = false, Message = "malformed command" };
+            await message.ReplyAsync<ReadOnlyMemory<byte>>(ControlJson.Write(reply with { From = options.Value.IngestId }), cancellationToken: stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -64,9 +55,7 @@ internal sealed partial class StationRequestResponder(
         switch (request.Op)
         {
             case "status":
-                var fallback = session.Lease?.Fallback is { Length: > 0 } set ? set
-                    : options.Value.Fallbacks.TryGetValue(session.Station.Name, out var configured) ? configured : null;
-                return new ControlReply { Ok = true, Live = session.IsLive, ContentType = session.Metadata.ContentType, Fallback = fallback };
+                return new ControlReply { Ok = true, Live = session.IsLive, ContentType = session.Metadata.ContentType, Fallback = keeper.FallbackMountOf(session) };
             case "killsource":
                 return await keeper.KillSourceAsync(session.Station).ConfigureAwait(false)
                     ? new ControlReply { Ok = true, Message = "Source Removed" }
