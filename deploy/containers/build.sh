@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the four service images with podman on this machine (issue #15) and reports their sizes:
 #   deploy/containers/build.sh [tag=dev]
-# Installs podman, runc, catatonit and mmdebstrap from Debian when missing. With no registry reachable, the base image
+# Installs podman, runc, catatonit and mmdebstrap from Debian when missing (podman.sh). With no registry reachable, the base image
 # is made from Debian packages with mmdebstrap (what runtime-deps holds: libc, libssl, ca-certificates, ICU) and the
 # build stage's SDK is that base plus this machine's .NET SDK; the Containerfiles are the ones the world builds with
 # Microsoft's images. NuGet restores through the host's package cache, mounted into the build.
@@ -9,20 +9,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 tag=${1:-dev}
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-missing=()
-for tool in podman runc catatonit mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-export CONTAINERS_CONF="$root/deploy/containers/containers.conf"
-pm() { podman --storage-driver=vfs "$@"; }
+. deploy/containers/podman.sh
+echo "podman storage driver: $BROADCAST_PODMAN_DRIVER"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if ! pm image exists localhost/broadcast-base:bookworm; then
   mmdebstrap --quiet --variant=apt --include=ca-certificates,libssl3,libicu72,tzdata bookworm "$work/base.tar"
-  pm import --quiet "$work/base.tar" localhost/broadcast-base:bookworm >/dev/null
+  pm import --quiet --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$work/base.tar" localhost/broadcast-base:bookworm >/dev/null
 fi
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 if ! pm image exists localhost/broadcast-sdk:10.0; then

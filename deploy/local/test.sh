@@ -59,11 +59,18 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the runner failed without counting a test (crash, timeout): never report that as green
 fi
 
-# The Helm chart (issue #15): render, schema, OpenAPI and policy checks, one result. The podman run of the chart
-# (deploy/k8s/test/run.sh) is not in CI yet: building the four images with podman's vfs driver takes 8-15 min here.
-for check in "python3 deploy/k8s/test/check.py"; do
+# The Helm chart (issue #15): render, schema, OpenAPI and policy checks as one result; then the chart run for real
+# (the four images built with podman, the rendered manifests played with `podman kube play`, a source and a listener
+# through the pods) as another. A run that cannot start containers on this machine is reported as skipped, not passed.
+for check in "python3 deploy/k8s/test/check.py" "bash deploy/k8s/test/run.sh"; do
   echo "test.sh: $check"
-  if timeout 1200 $check 2>&1 | tail -25; [ "${PIPESTATUS[0]}" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  output=$(mktemp)
+  timeout 1200 $check >"$output" 2>&1
+  status=$?
+  grep -v -e 'level=warning' -e 'systemd connection' "$output" | tail -25
+  if grep -q '^run: SKIPPED' "$output"; then echo "test.sh: not counted: $check was skipped"
+  elif [ "$status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  rm -f "$output"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

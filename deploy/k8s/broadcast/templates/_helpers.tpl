@@ -22,11 +22,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{- define "broadcast.natsUrl" -}}
-{{- if .Values.nats.bundled }}{{ printf "nats://%s-nats:4222" (include "broadcast.fullname" .) }}{{ else }}{{ required "nats.url is required when nats.bundled is false" .Values.nats.url }}{{ end }}
+{{- if .Values.nats.bundled }}{{ printf "nats://%s:4222" (include "broadcast.host" (dict "root" . "component" "nats")) }}{{ else }}{{ required "nats.url is required when nats.bundled is false" .Values.nats.url }}{{ end }}
 {{- end }}
 
 {{- define "broadcast.redisHost" -}}
-{{- if .Values.redis.bundled }}{{ printf "%s-redis:6379" (include "broadcast.fullname" .) }}{{ else }}{{ required "redis.url is required when redis.bundled is false" .Values.redis.url }}{{ end }}
+{{- if .Values.redis.bundled }}{{ printf "%s:6379" (include "broadcast.host" (dict "root" . "component" "redis")) }}{{ else }}{{ required "redis.url is required when redis.bundled is false" .Values.redis.url }}{{ end }}
 {{- end }}
 
 {{- define "broadcast.host" -}}
