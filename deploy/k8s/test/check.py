@@ -97,6 +97,8 @@ def main():
         openapi(name, path)
         policy(name, docs, values)
 
+    table = subprocess.run([sys.executable, os.path.join(here, "values_table.py"), "--check"], capture_output=True, text=True)
+    check("the chart README's table documents every value of values.yaml", table.returncode == 0, table.stdout.strip())
     # The checks can fail: an invalid value file and a broken template must each be refused.
     values = merged_values([os.path.join(here, "invalid-value.yaml")])
     check("an invalid value is refused by the schema", any(True for _ in jsonschema.Draft7Validator(schema).iter_errors(values)))
@@ -115,6 +117,13 @@ def main():
         json.dump([d for d in yaml.safe_load_all(out) if d], open(path, "w"))
         node_ok = subprocess.run(["node", os.path.join(here, "node", "validate.mjs"), path], capture_output=True).returncode == 0
         check("an invalid object is refused by the OpenAPI check", code == 0 and not node_ok)
+        # A misspelt field in an otherwise valid object (the API server would drop it without a word).
+        with open(os.path.join(broken, "templates", "ingest.yaml"), "w") as f:
+            f.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, lables: {a: b}}\ndata: {a: b}\n")
+        code, out, _ = render(broken, [])
+        json.dump([d for d in yaml.safe_load_all(out) if d], open(path, "w"))
+        result = subprocess.run(["node", os.path.join(here, "node", "validate.mjs"), path], capture_output=True, text=True)
+        check("an unknown field is refused by the OpenAPI check", code == 0 and result.returncode != 0 and "/metadata/lables" in result.stdout)
     finally:
         shutil.rmtree(broken, ignore_errors=True)
     print(f"chart checks: {len(failures)} failed")
