@@ -66,6 +66,37 @@ public sealed class LivePathTests(ClusterFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("%20")] // System.Uri trims a decoded trailing space: the gateway used to serve the station itself
+    [InlineData("%09")]
+    [InlineData("%00")]
+    [InlineData("%2F..")]
+    public async Task Listen_MountWithEncodedJunk_RefusedOnGatewayAsOnEdge_StationUndisturbed(string junk)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, "/e2e-path.mp3", "mp3", seconds: 15);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, "/e2e-path.mp3"), LiveTimeout, Cluster.Logs);
+
+        using var viaGateway = await http.GetAsync(new Uri(Cluster.Gateway + "e2e-path.mp3" + junk), HttpCompletionOption.ResponseHeadersRead, ct);
+        using var onEdge = await http.GetAsync(new Uri(Cluster.Edges[0] + "e2e-path.mp3" + junk), HttpCompletionOption.ResponseHeadersRead, ct);
+
+        // Refused the same way on both: 404 "not a station" by the mount rule, or Kestrel's 400 before it (a NUL).
+        Assert.Equal(onEdge.StatusCode, viaGateway.StatusCode);
+        Assert.Equal(junk == "%00" ? HttpStatusCode.BadRequest : HttpStatusCode.NotFound, viaGateway.StatusCode);
+        if (viaGateway.StatusCode == HttpStatusCode.NotFound)
+        {
+            var gatewayText = await viaGateway.Content.ReadAsStringAsync(ct);
+            Assert.StartsWith("not a station", gatewayText, StringComparison.Ordinal);
+            Assert.Equal(await onEdge.Content.ReadAsStringAsync(ct), gatewayText);
+        }
+
+        var capture = await Listener.CaptureAsync(http, new Uri(Cluster.Gateway, "/e2e-path.mp3"), TimeSpan.FromSeconds(2), ct);
+        var bytes = new FileInfo(capture).Length;
+        File.Delete(capture);
+        Assert.True(bytes > 8_000, $"the station itself still plays: {bytes} bytes");
+    }
+
     [Fact]
     public async Task Source_WrongPassword_401AndNothingPublished()
     {

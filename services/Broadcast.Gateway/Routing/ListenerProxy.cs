@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -46,6 +47,14 @@ internal sealed class ListenerProxy(
     public async Task HandleAsync(HttpContext context)
     {
         var started = time.GetTimestamp();
+        // The path is checked here, once, by the rule the edge uses (StationName): "/live.mp3%20" is not /live.mp3.
+        // Forwarding the decoded path instead let System.Uri trim the space and serve the other station.
+        if (!StationName.TryParse(StationAffinityPolicy.StationKey(context.Request.Path.Value ?? "/"), out _, out var mountError))
+        {
+            await PlainAsync(context.Response, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(mountError)).ConfigureAwait(false);
+            return;
+        }
+
         // The policy picks nothing from an empty list: no edge known, or none healthy.
         var destination = proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster)
             ? _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations)
@@ -118,7 +127,7 @@ internal sealed class ListenerProxy(
         var request = context.Request;
         var response = context.Response;
         var method = HttpMethods.IsHead(request.Method) ? HttpMethod.Head : HttpMethod.Get; // the only two mapped
-        using var upstream = new HttpRequestMessage(method, new Uri(edge, request.Path.Value + request.QueryString.Value))
+        using var upstream = new HttpRequestMessage(method, new Uri(edge, request.Path.ToUriComponent() + request.QueryString.Value))
         {
             // HTTP/1.0: the edge sends the endless body as is, delimited by the connection's close, instead of in
             // chunks this side would parse only for Kestrel to chunk it again for the listener (issue #5 figures).
