@@ -29,6 +29,52 @@ public sealed class SourceLimitsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Source_ConnectionsThatSendNothing_ClosedAfterHeaderTimeout_SourcesStillServed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var silent = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var client = new TcpClient();
+                silent.Add(client);
+                await client.ConnectAsync(Cluster.Ingest.Host, Cluster.Ingest.Port, ct);
+            }
+
+            // Every silent connection is answered 408 and closed once the header time is up, not held open.
+            var replies = await Task.WhenAll(silent.Select(c => ReadToEndAsync(c.GetStream(), TimeSpan.FromSeconds(ClusterFixture.IngestHeaderTimeoutSeconds + 15), ct)));
+            Assert.All(replies, reply => Assert.StartsWith("HTTP/1.0 408", reply, StringComparison.Ordinal));
+        }
+        finally
+        {
+            silent.ForEach(c => c.Dispose());
+        }
+
+        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, "/e2e-after-silence.mp3", "mp3", seconds: 10);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, "/e2e-after-silence.mp3"), LivePathTests.LiveTimeout, Cluster.Logs);
+    }
+
+    [Fact]
+    public async Task Source_ResetBeforeAnyByte_NoUnhandledException()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 20; i++)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(Cluster.Ingest.Host, Cluster.Ingest.Port, ct);
+            client.Client.LingerState = new LingerOption(true, 0); // close with RST
+            client.Client.Close();
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var health = await http.GetAsync(new Uri(Cluster.Ingest, "/healthz/live"), ct);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.DoesNotContain("Unhandled exception", Cluster.Logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Source_StopsSending_EndedAfterIdleTimeoutAndStationGone()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -25,14 +25,37 @@ internal sealed partial class SourceConnectionMiddleware(
 
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var kind = await ClassifyAsync(connection.Transport.Input, connection.ConnectionClosed).ConfigureAwait(false);
+        var remote = connection.RemoteEndPoint?.ToString();
+        var closed = connection.ConnectionClosed;
+        ConnectionKind kind;
+        // The first bytes within the header time: a connection that sends nothing would otherwise wait here forever,
+        // before Kestrel's own header timeout (which starts only once the connection reaches it) could apply.
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(closed))
+        {
+            limit.CancelAfter(TimeSpan.FromSeconds(options.Value.HeaderTimeoutSeconds));
+            try
+            {
+                kind = await ClassifyAsync(connection.Transport.Input, limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+            {
+                SourceLog.Closed(logger, remote, $"nothing received within {options.Value.HeaderTimeoutSeconds} s");
+                await SourceResponses.ErrorAsync(connection.Transport.Output, 408, "Request Timeout", "request head not received in time", false, closed).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException)
+            {
+                SourceLog.Closed(logger, remote, exception.GetType().Name);
+                return;
+            }
+        }
+
         if (kind == ConnectionKind.Http)
         {
             await next(connection).ConfigureAwait(false);
             return;
         }
 
-        var remote = connection.RemoteEndPoint?.ToString();
         try
         {
             if (kind == ConnectionKind.Probe)
