@@ -106,6 +106,17 @@ internal sealed class IngestOptions
     [Range(1, 300)]
     public int HeaderTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Wrong source passwords one client address may send within <see cref="LoginFailureWindowSeconds"/>; then it is
+    /// refused with 429 until the window ends (a password-guessing guard; other addresses are not affected).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int LoginFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>Seconds over which wrong source passwords are counted per address, and how long a limited one waits.</summary>
+    [Range(1, 3600)]
+    public int LoginFailureWindowSeconds { get; set; } = 60;
+
     /// <summary>Seconds without a byte from a source before it is ended; Icecast's <c>source-timeout</c> is 10 s.</summary>
     [Range(1, 3600)]
     public int SourceIdleTimeoutSeconds { get; set; } = 10;

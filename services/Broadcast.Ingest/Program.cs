@@ -18,6 +18,7 @@ builder.Services.AddSingleton<SourceRegistry>();
 builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<SourceRegistry>()); // sources bypass the HTTP pipeline
 builder.Services.AddSingleton<SourceDirectory>();
 builder.Services.AddSingleton<SourceAuthenticator>();
+builder.Services.AddSingleton<SourceLoginLimiter>();
 builder.Services.AddSingleton<SourceTls>();
 var directoryUrl = builder.Configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.DirectoryUrl)}"];
 if (!string.IsNullOrEmpty(directoryUrl))

@@ -114,6 +114,30 @@ public sealed class LivePathTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Source_WrongPasswordsAtHighRate_AddressLimitedWith429_OthersLogIn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var guesser = IPAddress.Parse("127.0.0.3");
+        string Head(string password) => "PUT /e2e-guessed.mp3 HTTP/1.1\r\nContent-Type: audio/mpeg\r\n"
+            + $"Authorization: {SourceClient.Basic("source", password)}\r\n\r\n";
+
+        // The default allows 20 wrong passwords a minute from one address; the next attempt is refused unread.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.StartsWith("HTTP/1.0 401", await SourceClient.RawAsync(Cluster.Ingest, Head("guess-" + i), null, ct, guesser), StringComparison.Ordinal);
+        }
+
+        var limited = await SourceClient.RawAsync(Cluster.Ingest, Head(BroadcastCluster.SourcePassword), null, ct, guesser);
+        Assert.StartsWith("HTTP/1.0 429", limited, StringComparison.Ordinal);
+        Assert.Contains("Retry-After: ", limited, StringComparison.Ordinal);
+
+        // Another address with the right password is not locked out.
+        await using var source = SourceClient.StartFfmpeg(Cluster.Ingest, "/e2e-guessed.mp3", "mp3", seconds: 10);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, "/e2e-guessed.mp3"), LiveTimeout, Cluster.Logs);
+    }
+
+    [Fact]
     public async Task Source_MountPasswordOverridesGlobal()
     {
         var ct = TestContext.Current.CancellationToken;

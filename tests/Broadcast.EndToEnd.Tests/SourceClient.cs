@@ -38,9 +38,9 @@ internal static class SourceClient
                 "-c:a", "libmp3lame", "-b:a", bitrate, "-content_type", "audio/mpeg", "-f", "mp3", $"icecast://{user}:{BroadcastCluster.SourcePassword}@{ingest.Host}:{ingest.Port}{mount}"]);
 
     /// <summary>Sends a raw request head (and optional body) and returns the first response bytes as text.</summary>
-    public static async Task<string> RawAsync(Uri ingest, string head, byte[]? body, CancellationToken cancellationToken)
+    public static async Task<string> RawAsync(Uri ingest, string head, byte[]? body, CancellationToken cancellationToken, System.Net.IPAddress? from = null)
     {
-        using var client = new TcpClient();
+        using var client = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
         await client.ConnectAsync(ingest.Host, ingest.Port, cancellationToken);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancellationToken);

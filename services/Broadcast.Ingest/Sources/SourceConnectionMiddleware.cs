@@ -15,6 +15,7 @@ namespace Broadcast.Ingest.Sources;
 internal sealed partial class SourceConnectionMiddleware(
     HandOver.StationKeeper keeper,
     SourceAuthenticator authenticator,
+    SourceLoginLimiter logins,
     IOptions<IngestOptions> options,
     SourceTls tls,
     ServiceDefaults.Clients.TrustedProxies trusted,
@@ -123,20 +124,35 @@ internal sealed partial class SourceConnectionMiddleware(
             return;
         }
 
+        var client = ClientAddress(connection, request);
+        if (logins.RetryAfter(client) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            SourceLog.Refused(logger, StationName.Printable(request.Path), remote, 429, "too many wrong passwords from " + client);
+            await SourceResponses.ErrorAsync(output, 429, "Too Many Requests", $"too many wrong passwords from this address; retry in {seconds} s", false, connection.ConnectionClosed, retryAfterSeconds: seconds).ConfigureAwait(false);
+            return;
+        }
+
         var refusal = Check(request, out var station, out var codec, out var contentType)
             ?? await AuthorizeAsync(request, station!, connection.ConnectionClosed).ConfigureAwait(false);
         if (refusal is { } r)
         {
+            if (r.Status == 401 && request.Header("Authorization") is not null)
+            {
+                logins.Failed(client); // a challenge without credentials (libshout's first request in TLS) is no guess
+            }
+
             SourceLog.Refused(logger, StationName.Printable(request.Path), remote, r.Status, r.Message);
             await SourceResponses.ErrorAsync(output, r.Status, r.Reason, r.Message, r.Status == 401, connection.ConnectionClosed).ConfigureAwait(false);
             return;
         }
 
+        logins.Succeeded(client);
+
         var settings = options.Value;
         var user = SourceAuthenticator.UserOf(request.Header("Authorization"));
         var priority = settings.SourcePriorities.TryGetValue(user, out var configured) ? configured : 0;
         var metadata = SourceMetadataReader.Read(station!, request, contentType!, Guid.Empty);
-        var client = ClientAddress(connection, request);
         using var span = SourceSpan(station!, metadata, client, request.Header("User-Agent"));
         var source = new SourceInput(codec, metadata, client, user, priority, connection.Abort) { Span = span };
         var attachment = await keeper.AttachAsync(station!, source, connection.ConnectionClosed).ConfigureAwait(false);

@@ -43,7 +43,7 @@ internal static class SourceResponses
     }
 
     /// <summary>Writes an error with a plain-text body and closes the exchange (Connection: close).</summary>
-    public static async ValueTask ErrorAsync(PipeWriter output, int status, string reason, string message, bool challenge, CancellationToken cancellationToken)
+    public static async ValueTask ErrorAsync(PipeWriter output, int status, string reason, string message, bool challenge, CancellationToken cancellationToken, int retryAfterSeconds = 0)
     {
         var body = message + "\n";
         var head = new StringBuilder()
@@ -54,6 +54,11 @@ internal static class SourceResponses
         if (challenge)
         {
             head.Append("WWW-Authenticate: Basic realm=\"Broadcast\"\r\n");
+        }
+
+        if (retryAfterSeconds > 0)
+        {
+            head.Append("Retry-After: ").Append(retryAfterSeconds).Append("\r\n");
         }
 
         head.Append("\r\n").Append(body);
