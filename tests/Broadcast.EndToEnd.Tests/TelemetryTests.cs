@@ -99,8 +99,7 @@ public sealed class TelemetryTests
             });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
 
-        // A drop: an encoder pushing as fast as it encodes (no -re) laps a listener that reads 1 KiB every 100 ms
-        // (10 KiB/s, below even the real-time 16 KiB/s: a busy machine slows the encoder but cannot save the listener).
+        // A drop: an encoder pushing as fast as it encodes (no -re) laps a listener that reads 4 KiB every 50 ms.
         const string Fast = "/otel-fast.mp3", Live = "/otel-live.mp3";
         await using var live = SourceClient.StartFfmpeg(cluster.Ingests[0].Address, Live, "mp3", seconds: 60);
         await Listener.WaitLiveAsync(http, new Uri(cluster.Edges[0].Address, Live), Timeout, cluster.Logs);
@@ -112,8 +111,8 @@ public sealed class TelemetryTests
         using (var slow = await http.GetAsync(new Uri(cluster.Edges[0].Address, Fast), HttpCompletionOption.ResponseHeadersRead, ct))
         {
             await using var body = await slow.Content.ReadAsStreamAsync(ct);
-            var buffer = new byte[1024];
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            var buffer = new byte[4096];
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(Timeout);
             while (await body.ReadAsync(buffer, limit.Token) > 0 && await pace.WaitForNextTickAsync(limit.Token))
