@@ -42,6 +42,8 @@ internal static class EdgeMetrics
 
     public static readonly Counter<long> BytesLost = Meter.CreateCounter<long>("broadcast.bytes.lost", "By", "Stream bytes that never arrived (a jump between chunk offsets).");
 
+    public static readonly Counter<long> BytesBridged = Meter.CreateCounter<long>("broadcast.bytes.bridged", "By", "Stream bytes missed by chunk and filled from the ingest's recent audio instead.");
+
     public static readonly Counter<long> Resyncs = Meter.CreateCounter<long>("broadcast.listener.resyncs", "{resync}", "Listeners that fell out of the ring and were moved to its newest frame.");
 
     public static readonly Counter<long> Drops = Meter.CreateCounter<long>("broadcast.listener.drops", "{listener}", "Listeners that fell out of the ring and were disconnected (Edge:LagPolicy Drop).");

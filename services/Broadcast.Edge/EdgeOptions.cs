@@ -60,6 +60,17 @@ internal sealed class EdgeOptions
     [Range(1, 60)]
     public int ReportSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// Seconds an edge that was told to stop (SIGTERM) takes to let its listeners go, gradually, before it exits; keep
+    /// Kubernetes' terminationGracePeriodSeconds above the preStop delay plus this plus a few seconds.
+    /// </summary>
+    [Range(1, 3600)]
+    public int DrainSeconds { get; set; } = 20;
+
+    /// <summary>Listeners a draining edge lets go per second at most, unless more are needed to finish within <see cref="DrainSeconds"/>.</summary>
+    [Range(1, 1_000_000)]
+    public int DrainListenersPerSecond { get; set; } = 500;
+
     /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
     [Range(50, 30_000)]
     public int RequestTimeoutMilliseconds { get; set; } = 1000;

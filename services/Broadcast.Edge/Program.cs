@@ -18,6 +18,11 @@ builder.AddNats("broadcast-edge");
 builder.Services.AddSingleton<StationFeedRegistry>();
 builder.Services.AddSingleton<EdgeIdentity>();
 builder.Services.AddSingleton<ListenerDirectory>();
+builder.Services.AddSingleton<ListenerDrain>();
+
+// Kestrel waits for the draining listeners (ListenerDrain) up to the host's shutdown timeout, then aborts the rest.
+var drainSeconds = builder.Configuration.GetValue($"{EdgeOptions.Section}:{nameof(EdgeOptions.DrainSeconds)}", new EdgeOptions().DrainSeconds);
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(drainSeconds + 5));
 builder.Services.AddHostedService<Broadcast.Edge.Control.EdgeControlResponder>();
 var directoryUrl = builder.Configuration[$"{EdgeOptions.Section}:{nameof(EdgeOptions.DirectoryUrl)}"];
 if (!string.IsNullOrEmpty(directoryUrl))
@@ -32,6 +37,8 @@ builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
 
 var app = builder.Build();
 app.MapServiceDefaults();
+var drain = app.Services.GetRequiredService<ListenerDrain>();
+app.Lifetime.ApplicationStopping.Register(drain.Begin);
 
 var registry = app.Services.GetRequiredService<StationFeedRegistry>();
 var edgeId = app.Services.GetRequiredService<EdgeIdentity>().Id;
@@ -45,7 +52,7 @@ EdgeMetrics.Meter.CreateObservableGauge("broadcast.edge.buffer.bytes", () => reg
 var inFlight = app.Services.GetRequiredService<InFlightRequests>();
 var pool = app.Services.GetService<IMemoryPoolFactory<byte>>()?.GetType().Name ?? "none";
 app.MapGet("/stats", () => Results.Json(
-    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool),
+    new EdgeStats(registry.ActiveStations, registry.BufferBytes, MappedRegion.MappedBytes, inFlight.CurrentLoad, ProcessMemory.ResidentBytes(), ProcessMemory.GovernorCollections, pool, StationFeed.LostTotal, StationFeed.BridgedTotal),
     EdgeStatsJsonContext.Default.EdgeStats));
 app.MapMethods("/{mount}", ["GET", "HEAD"], ListenerEndpoint.HandleAsync);
 app.MapGet("/api/stations/{mount}/events", NowPlayingEvents.HandleAsync);

@@ -58,6 +58,12 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(5, 3600)]
     public int ActivityTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// When the edge serving a listener dies, drains or stalls, continue the same response from another edge at the
+    /// next byte (<c>from=</c>), instead of ending it. Off: the response ends and the player reconnects.
+    /// </summary>
+    public bool Failover { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Edges.Count == 0 && string.IsNullOrEmpty(DirectoryUrl))

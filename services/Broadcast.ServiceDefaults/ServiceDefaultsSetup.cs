@@ -36,6 +36,10 @@ public static class ServiceDefaultsSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddTimeProvider();
+        builder.Services.AddOptions<Listeners.StalledListenerOptions>()
+            .Bind(builder.Configuration.GetSection(Listeners.StalledListenerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<InFlightRequests>();
         builder.Services.AddSingleton<ILoadGauge>(services => services.GetRequiredService<InFlightRequests>());
         builder.Services.AddHostedService<MemoryGovernor>();

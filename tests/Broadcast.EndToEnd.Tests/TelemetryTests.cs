@@ -108,7 +108,10 @@ public sealed class TelemetryTests
             "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=600", "-c:a", "libmp3lame", "-b:a", "128k",
             "-content_type", "audio/mpeg", "-f", "mp3", $"icecast://source:{DirectoryCluster.SourcePassword}@127.0.0.1:{cluster.Ingests[0].Address.Port}{Fast}"]);
         await Listener.WaitLiveAsync(http, new Uri(cluster.Edges[0].Address, Fast), Timeout, cluster.Logs);
-        using (var slow = await http.GetAsync(new Uri(cluster.Edges[0].Address, Fast), HttpCompletionOption.ResponseHeadersRead, ct))
+        // Its socket takes 8 KiB at most: what the kernels hold for it is then bounded by the edge's send buffer
+        // (Listeners:SendBufferBytes), and the fast source laps it as soon as it outruns 80 KiB/s, however busy the machine.
+        using var slowClient = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = TimeSpan.FromSeconds(60) };
+        using (var slow = await slowClient.GetAsync(new Uri(cluster.Edges[0].Address, Fast), HttpCompletionOption.ResponseHeadersRead, ct))
         {
             await using var body = await slow.Content.ReadAsStreamAsync(ct);
             var buffer = new byte[4096];
@@ -133,6 +136,13 @@ public sealed class TelemetryTests
         var gap = receiver.Spans.First(s => s.Name == "station.gap" && s.Attributes["broadcast.station"] == Live);
         Assert.True(long.Parse(gap.Attributes["broadcast.bytes.lost"], System.Globalization.CultureInfo.InvariantCulture) > 0);
         await Poll.UntilAsync(() => Task.FromResult(receiver.Metrics.TryGetValue("broadcast.bytes.lost", out var points) && points.Any(p => p.Contains(Live, StringComparison.Ordinal))), Timeout, "the bytes-lost metric");
+
+        static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 8192 };
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
 
         static bool Dropped(ReceivedSpan span) =>
             span.Name == "listener.session" && span.Events.Contains("listener.dropped") && span.Attributes.GetValueOrDefault("broadcast.end_reason") == "lagged";

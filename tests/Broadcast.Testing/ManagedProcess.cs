@@ -57,6 +57,18 @@ public sealed class ManagedProcess : IAsyncDisposable
         return managed;
     }
 
+    /// <summary>Sends SIGTERM, as Kubernetes does to end a pod (after its preStop hook): the process may shut down in its own time.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && Kill(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var limit = new CancellationTokenSource(timeout);

@@ -5,8 +5,6 @@ using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults.Listeners;
 using Broadcast.Shared.Buffers;
 using Broadcast.Shared.Stations;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 
 namespace Broadcast.Edge.Listeners;
@@ -33,12 +31,6 @@ internal static class ListenerEndpoint
     /// <summary>The source session the offsets belong to; pass it back as <c>session=</c> when resuming.</summary>
     private const string SessionHeader = "Broadcast-Session";
 
-    /// <summary>
-    /// A stalled listener is cut after 10 s below 1 KiB/s. Kestrel's default (240 B/s) keeps one for ~4.5 min
-    /// (research/dotnet.md §1.3); the ring's lag policy remains the primary rule.
-    /// </summary>
-    private static readonly MinDataRate ListenerMinimumRate = new(1024, TimeSpan.FromSeconds(10));
-
     public static async Task HandleAsync(HttpContext context, string mount, StationFeedRegistry registry, IOptions<EdgeOptions> options, ILogger<StationFeed> logger)
     {
         var requested = context.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
@@ -46,6 +38,14 @@ internal static class ListenerEndpoint
         if (!StationName.TryParse("/" + mount, out var station, out var error))
         {
             await PlainAsync(response, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(error), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.RequestServices.GetRequiredService<ServiceDefaults.Health.Draining>().IsDraining)
+        {
+            // Going away (SIGTERM, preStop): no new listeners; a gateway tries the next edge, resuming where it was.
+            response.Headers.RetryAfter = "1";
+            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "this edge is draining", context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
@@ -134,7 +134,9 @@ internal static class ListenerEndpoint
             return;
         }
 
-        context.Features.Get<IHttpMinResponseDataRateFeature>()?.MinDataRate = ListenerMinimumRate;
+        // A stalled listener is cut after Listeners:StalledSeconds below 1 KiB/s, with a send buffer we chose (Kestrel's
+        // default rate, 240 B/s, kept one for ~4.5 min: research/dotnet.md §1.3); the ring's lag policy remains the first rule.
+        StalledListeners.Apply(context, context.RequestServices.GetRequiredService<IOptions<StalledListenerOptions>>().Value);
         var writer = response.BodyWriter;
         if (oggHeaders.Length > 0)
         {
@@ -142,7 +144,13 @@ internal static class ListenerEndpoint
         }
 
         EdgeLog.ListenerJoined(logger, feed.Station.Mount, listener.Address, cursor);
-        var sent = await StreamAsync(context, listener, registry, cursor, new IcyInterleave(metaint), options.LagPolicy, logger).ConfigureAwait(false);
+        var icy = new IcyInterleave(metaint);
+        if (metaint > 0 && IcyPhase(context.Request.Query, metaint) is { } phase)
+        {
+            icy.UntilBlock = phase; // a gateway continuing a listener from another edge: the interleave goes on where it was
+        }
+
+        var sent = await StreamAsync(context, listener, registry, cursor, icy, options.LagPolicy, logger).ConfigureAwait(false);
         listener.BytesSent = sent;
         EdgeLog.ListenerLeft(logger, listener.Feed.Station.Mount, listener.Address, sent);
     }
@@ -175,6 +183,12 @@ internal static class ListenerEndpoint
         span.SetTag("broadcast.end_reason", listener.EndReason).SetTag("broadcast.listener.bytes", listener.BytesSent);
         span.Dispose();
     }
+
+    /// <summary><c>icyphase=</c>: audio bytes before the first ICY block (1 to the interval); null when absent or out of range.</summary>
+    private static int? IcyPhase(IQueryCollection query, int metaint) =>
+        query["icyphase"] is { Count: > 0 } values && int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var phase) && phase >= 1 && phase <= metaint
+            ? phase
+            : null;
 
     /// <summary>
     /// Checks a resume request (<c>from=&lt;offset&gt;</c>, optionally <c>session=&lt;id&gt;</c>): 400 for a malformed
@@ -252,6 +266,14 @@ internal static class ListenerEndpoint
                 {
                     break;
                 }
+            }
+            else if (status == RingReadStatus.Lagged && feed.LastGap is { } gap && cursor >= gap.ValidFrom && cursor < gap.ResumeAt)
+            {
+                // Not this listener's lag: bytes never reached the edge (the broker restarted). It goes on after the gap.
+                var resumeAt = gap.ResumeAt >= feed.Ring.Start ? gap.ResumeAt : feed.Ring.NewestSyncPoint();
+                EdgeLog.ListenerAcrossGap(logger, feed.Station.Mount, listener.Address, cursor, resumeAt);
+                EdgeMetrics.Resyncs.Add(1, EdgeMetrics.Station(feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.resync_reason", "gap"));
+                cursor = resumeAt;
             }
             else if (status == RingReadStatus.Lagged)
             {

@@ -46,6 +46,13 @@ internal sealed class ListenerSession(long id, StationFeed feed, string address,
     /// <summary>Why the listener's stream ended, for its span and the disconnects counter.</summary>
     public string EndReason { get; set; } = "client_closed";
 
+    /// <summary>Ends the listener's connection because this edge is going away: a gateway continues it elsewhere.</summary>
+    public void Drain()
+    {
+        EndReason = "drained";
+        context.Abort();
+    }
+
     /// <summary>Ends the listener's connection (killclient).</summary>
     public void Kill()
     {

@@ -15,6 +15,12 @@ internal static partial class EdgeLog
     [LoggerMessage(2003, LogLevel.Warning, "Station {Mount}: {Bytes} bytes lost between offsets {From} and {To}")]
     public static partial void Gap(ILogger logger, string mount, long bytes, long from, long to);
 
+    [LoggerMessage(2009, LogLevel.Warning, "Station {Mount}: {Bytes} bytes missed from offset {From} were filled from the ingest's recent audio")]
+    public static partial void GapBridged(ILogger logger, string mount, int bytes, long from);
+
+    [LoggerMessage(2010, LogLevel.Information, "Listener {Client} on {Mount} continued across a gap: from {Cursor} to {ResumeAt}")]
+    public static partial void ListenerAcrossGap(ILogger logger, string mount, string? client, long cursor, long resumeAt);
+
     [LoggerMessage(2004, LogLevel.Debug, "Listener {Client} on {Mount} disconnected after {Bytes} bytes")]
     public static partial void ListenerLeft(ILogger logger, string mount, string? client, long bytes);
 

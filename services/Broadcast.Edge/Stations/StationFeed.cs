@@ -12,6 +12,7 @@ namespace Broadcast.Edge.Stations;
 internal sealed class StationFeed : IAsyncDisposable
 {
     private readonly INatsSub<NatsMemoryOwner<byte>> _subscription;
+    private readonly RecentAudioFetch _fetchRecent;
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly Lock _headersLock = new();
@@ -31,8 +32,15 @@ internal sealed class StationFeed : IAsyncDisposable
     /// <summary>Title changes kept per station: enough to cover the ring at one change every few seconds.</summary>
     public const int MaxTitles = 32;
 
-    public StationFeed(StationName station, StationMetadata metadata, StationRingBuffer ring, byte[] oggHeaders, INatsSub<NatsMemoryOwner<byte>> subscription, ILogger logger)
+    /// <summary>Most bytes asked of the ingest to fill one gap: a quarter of the ring, so the bridged bytes never lap listeners.</summary>
+    private int MaxBridgeBytes => Ring.Capacity / 4;
+
+    /// <summary>Asked beyond the gap's end: what the ingest framed while the request was on its way.</summary>
+    private const int BridgeSlackBytes = 32 * 1024;
+
+    public StationFeed(StationName station, StationMetadata metadata, StationRingBuffer ring, byte[] oggHeaders, INatsSub<NatsMemoryOwner<byte>> subscription, RecentAudioFetch fetchRecent, ILogger logger)
     {
+        _fetchRecent = fetchRecent;
         _titles = [.. (metadata.Titles ?? []).TakeLast(MaxTitles).Select(change => new FeedTitle(change))];
         Station = station;
         Metadata = metadata;
@@ -72,7 +80,27 @@ internal sealed class StationFeed : IAsyncDisposable
 
     public ITimer? IdleTimer { get; set; }
 
+    /// <summary>Bytes of this session that never reached this edge (neither by chunk nor bridged from the ingest).</summary>
     public long GapBytes { get; private set; }
+
+    private static long s_lostTotal;
+    private static long s_bridgedTotal;
+
+    /// <summary>Stream bytes lost on this edge since it started, over all stations (for <c>/stats</c>).</summary>
+    public static long LostTotal => Interlocked.Read(ref s_lostTotal);
+
+    /// <summary>Stream bytes bridged from ingests since this edge started, over all stations.</summary>
+    public static long BridgedTotal => Interlocked.Read(ref s_bridgedTotal);
+
+    /// <summary>Bytes of gaps filled from the ingest's recent audio, so that no listener missed them.</summary>
+    public long BridgedBytes { get; private set; }
+
+    /// <summary>
+    /// The last unbridged gap, null while there was none: listeners whose cursor was still in the ring when it
+    /// happened (at or after <see cref="Discontinuity.ValidFrom"/>) lost bytes through no fault of theirs, so they
+    /// continue at <see cref="Discontinuity.ResumeAt"/> (the first frame after the gap) instead of being dropped.
+    /// </summary>
+    public Discontinuity? LastGap { get; private set; }
 
     /// <summary>The trace context of the last sampled chunk: the source session's trace, which listener spans link to.</summary>
     public System.Diagnostics.ActivityContext? SourceTrace { get; private set; }
@@ -186,7 +214,16 @@ internal sealed class StationFeed : IAsyncDisposable
         await foreach (var message in _subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             using var owner = message.Data;
-            if (!Accept(owner.Memory.Span))
+            var outcome = Accept(owner.Memory.Span, bridge: true);
+            if (outcome is ChunkOutcome.Gap)
+            {
+                // Chunks were lost (the broker restarted, this edge was slow): ask the ingest for what it still holds,
+                // then take this chunk again, now contiguous or past a gap that could not be filled.
+                await BridgeAsync(cancellationToken).ConfigureAwait(false);
+                outcome = Accept(owner.Memory.Span, bridge: false);
+            }
+
+            if (outcome is ChunkOutcome.Ended)
             {
                 break;
             }
@@ -200,29 +237,38 @@ internal sealed class StationFeed : IAsyncDisposable
         await _subscription.UnsubscribeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Copies one chunk into the ring; false when the stream ended.</summary>
-    private bool Accept(ReadOnlySpan<byte> message)
+    /// <summary>
+    /// Copies one chunk into the ring. With <paramref name="bridge"/>, a chunk that begins past the ring's end is left
+    /// untaken (<see cref="ChunkOutcome.Gap"/>) for the pump to try to bridge first.
+    /// </summary>
+    private ChunkOutcome Accept(ReadOnlySpan<byte> message, bool bridge)
     {
         if (TitleEnvelope.IsTitle(message))
         {
             AcceptTitle(message);
-            return true;
+            return ChunkOutcome.Taken;
         }
 
         if (ChunkEnvelope.TryRead(message, out var chunk) != ChunkEnvelopeError.None)
         {
-            return true; // not ours to understand; a newer or broken publisher must not stop the station
+            return ChunkOutcome.Taken; // not ours to understand; a newer or broken publisher must not stop the station
         }
 
         var header = chunk.Header;
         if (header.SessionId != Metadata.SessionId || (header.Flags & ChunkFlags.EndOfStream) != 0)
         {
-            return false;
+            return ChunkOutcome.Ended;
         }
 
         var payload = chunk.Payload;
         var end = Ring.End;
         var chunkEnd = header.Offset + payload.Length;
+        if (bridge && header.Offset > end)
+        {
+            _gapUpTo = chunkEnd;
+            return ChunkOutcome.Gap;
+        }
+
         EdgeMetrics.ChunksReceived.Add(1, EdgeMetrics.Station(Station.Mount));
         if (header.Received > 0 && EdgeMetrics.Latency.Enabled)
         {
@@ -232,15 +278,17 @@ internal sealed class StationFeed : IAsyncDisposable
         using var received = (header.Flags & ChunkFlags.TraceContext) != 0 ? Received(header) : null;
         if (chunkEnd <= end)
         {
-            return true; // already held (it was part of the burst)
+            return ChunkOutcome.Taken; // already held (part of the burst, or bridged)
         }
 
         if (header.Offset > end)
         {
             GapBytes += header.Offset - end;
+            Interlocked.Add(ref s_lostTotal, header.Offset - end);
             EdgeMetrics.BytesLost.Add(header.Offset - end, EdgeMetrics.Station(Station.Mount));
             Gap(end, header.Offset);
             EdgeLog.Gap(_logger, Station.Mount, header.Offset - end, end, header.Offset);
+            LastGap = new Discontinuity(Ring.Start, header.Offset);
             Ring.Discontinue(header.Offset);
         }
         else
@@ -262,7 +310,44 @@ internal sealed class StationFeed : IAsyncDisposable
             PulseAll();
         }
 
-        return true;
+        return ChunkOutcome.Taken;
+    }
+
+    private long _gapUpTo;
+
+    /// <summary>
+    /// Fills the hole between the ring's end and the chunk that arrived past it from the ingest's recent audio (the
+    /// burst request, for the hole's size and a little more). The reply starts at a frame boundary at or before the
+    /// ring's end, so its bytes from there on continue the ring exactly; a reply that starts later (the ingest no
+    /// longer holds the hole), of another session or chain, or none at all leaves the gap to <see cref="Accept"/>.
+    /// </summary>
+    private async ValueTask BridgeAsync(CancellationToken cancellationToken)
+    {
+        var end = Ring.End;
+        var wanted = (int)Math.Min(_gapUpTo - end + BridgeSlackBytes, MaxBridgeBytes);
+        using var reply = await _fetchRecent(Station, wanted, cancellationToken).ConfigureAwait(false);
+        if (reply is not { } owner
+            || ChunkEnvelope.TryRead(owner.Memory.Span, out var chunk) != ChunkEnvelopeError.None
+            || chunk.Header.SessionId != Metadata.SessionId
+            || !BurstReply.TryRead(chunk.Payload, out var headers, out var audio))
+        {
+            return;
+        }
+
+        var from = chunk.Header.Offset;
+        if (from > end || from + audio.Length <= end || !headers.SequenceEqual(_oggHeaders))
+        {
+            return;
+        }
+
+        var filled = audio[(int)(end - from)..];
+        filled = filled[..Math.Min(filled.Length, Ring.Capacity / 2)];
+        Ring.Append(filled);
+        BridgedBytes += filled.Length;
+        Interlocked.Add(ref s_bridgedTotal, filled.Length);
+        EdgeMetrics.BytesBridged.Add(filled.Length, EdgeMetrics.Station(Station.Mount));
+        EdgeLog.GapBridged(_logger, Station.Mount, filled.Length, end);
+        PulseAll();
     }
 
     /// <summary>Wakes every listener of this feed now (one moved elsewhere, or killed, notices at once).</summary>
@@ -343,4 +428,18 @@ internal sealed class StationFeed : IAsyncDisposable
             _chainAudioStart = chunkEnd;
         }
     }
+}
+
+/// <summary>Asks the station's ingest for about <c>bytes</c> of its recent audio (a burst reply); null when no one answers.</summary>
+internal delegate ValueTask<NatsMemoryOwner<byte>?> RecentAudioFetch(StationName station, int bytes, CancellationToken cancellationToken);
+
+/// <summary>An unbridged gap: cursors at or after <paramref name="ValidFrom"/> were in the ring before it; the stream goes on at <paramref name="ResumeAt"/>.</summary>
+internal sealed record Discontinuity(long ValidFrom, long ResumeAt);
+
+/// <summary>What became of one message from the station's subject.</summary>
+internal enum ChunkOutcome
+{
+    Taken,
+    Ended,
+    Gap,
 }

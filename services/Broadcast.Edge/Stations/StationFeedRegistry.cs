@@ -277,7 +277,7 @@ internal sealed class StationFeedRegistry(
             var ring = FromBurst(owner.Memory.Span, metadata, settings, out var headers);
             Interlocked.Add(ref _bufferBytes, ring.Capacity);
             EdgeLog.StationStarted(logger, station.Mount, ring.Start);
-            return new StationFeed(station, metadata, ring, headers, subscription, logger);
+            return new StationFeed(station, metadata, ring, headers, subscription, FetchRecentAsync, logger);
         }
         catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException)
         {
@@ -288,6 +288,23 @@ internal sealed class StationFeedRegistry(
         {
             await subscription.DisposeAsync().ConfigureAwait(false); // the listener left while we asked; nobody owns it
             throw;
+        }
+    }
+
+    /// <summary>A burst request of <paramref name="bytes"/>, for a feed bridging a gap; null when the ingest does not answer.</summary>
+    private async ValueTask<NatsMemoryOwner<byte>?> FetchRecentAsync(StationName station, int bytes, CancellationToken cancellationToken)
+    {
+        var request = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(request, bytes);
+        try
+        {
+            var timeout = new NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(options.Value.RequestTimeoutMilliseconds) };
+            var reply = await nats.RequestAsync<ReadOnlyMemory<byte>, NatsMemoryOwner<byte>>(Subjects.Burst(station), request, replyOpts: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return reply.Data;
+        }
+        catch (Exception exception) when (exception is NatsNoRespondersException or NatsNoReplyException or TimeoutException or NatsException)
+        {
+            return null;
         }
     }
 

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
 
 namespace Broadcast.Gateway.Routing;
 
@@ -21,7 +23,9 @@ internal sealed class ListenerProxy(
     Listeners.ListenerLimits limits,
     ServiceDefaults.Clients.TrustedProxies trusted,
     TimeProvider time,
-    IOptions<GatewayOptions> options) : IDisposable
+    IOptions<GatewayOptions> options,
+    IOptions<ServiceDefaults.Listeners.StalledListenerOptions> stalled,
+    ILogger<ListenerProxy> logger) : IDisposable
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -38,7 +42,14 @@ internal sealed class ListenerProxy(
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(15), // YARP's default: a busy edge accepts slowly, not never
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        ConnectCallback = (endpoint, cancellationToken) => ConnectAsync(endpoint.DnsEndPoint, stalled.Value.SendBufferBytes, cancellationToken),
     });
+
+    /// <summary>Longest wait for an edge to answer "are you still there?" after its stream ended.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest ICY block: a length byte and 255 × 16 bytes of text.</summary>
+    private const int IcyMaxBlockBytes = 1 + (255 * 16);
 
     private readonly ILoadBalancingPolicy _policy = policies.Single(p => p.Name == StationAffinityPolicy.PolicyName);
 
@@ -56,10 +67,7 @@ internal sealed class ListenerProxy(
         }
 
         // The policy picks nothing from an empty list: no edge known, or none healthy.
-        var destination = proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster)
-            ? _policy.PickDestination(context, cluster, cluster.DestinationsState.AvailableDestinations)
-            : null;
-        if (destination is null)
+        if (!proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster) || Pick(context, cluster, failed: null) is null)
         {
             await PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
             return;
@@ -74,37 +82,48 @@ internal sealed class ListenerProxy(
             return;
         }
 
-        var edgeId = destination.DestinationId;
-        loads.Enter(edgeId);
         var station = Telemetry.GatewayTelemetry.Station(mount);
         var head = HttpMethods.IsHead(context.Request.Method);
         using var span = head ? null : Telemetry.GatewayTelemetry.Source.StartActivity("listener.session");
-        span?.SetTag("broadcast.station", mount).SetTag("broadcast.edge", edgeId).SetTag("client.address", trusted.ClientOf(context)?.ToString());
+        span?.SetTag("broadcast.station", mount).SetTag("client.address", trusted.ClientOf(context)?.ToString());
         if (!head)
         {
             Telemetry.GatewayTelemetry.Listeners.Add(1, station);
         }
 
-        var (bytes, reason) = (0L, "refused");
+        var relay = new Relay(context, cluster, mount, started, counted && options.Value.Failover);
         try
         {
-            (bytes, reason) = await ForwardAsync(context, new Uri(destination.Model.Config.Address), mount, started, context.RequestAborted).ConfigureAwait(false);
+            await ForwardAsync(relay).ConfigureAwait(false);
         }
         finally
         {
             if (!head)
             {
                 Telemetry.GatewayTelemetry.Listeners.Add(-1, station);
-                Telemetry.GatewayTelemetry.Disconnects.Add(1, station, new KeyValuePair<string, object?>("broadcast.end_reason", reason));
-                span?.SetTag("broadcast.end_reason", reason).SetTag("broadcast.listener.bytes", bytes);
+                Telemetry.GatewayTelemetry.Disconnects.Add(1, station, new KeyValuePair<string, object?>("broadcast.end_reason", relay.Reason));
+                span?.SetTag("broadcast.edge", relay.EdgeId).SetTag("broadcast.end_reason", relay.Reason).SetTag("broadcast.listener.bytes", relay.Bytes)
+                    .SetTag("broadcast.failovers", relay.Failovers);
             }
 
-            loads.Leave(edgeId);
+            relay.Leave(loads);
             if (counted)
             {
                 limits.Leave(mount);
             }
         }
+    }
+
+    /// <summary>The edge for this request by the station's affinity, among the healthy ones that have not failed it.</summary>
+    private DestinationState? Pick(HttpContext context, ClusterState cluster, HashSet<string>? failed)
+    {
+        var available = cluster.DestinationsState.AvailableDestinations;
+        if (failed is { Count: > 0 })
+        {
+            available = [.. available.Where(d => !failed.Contains(d.DestinationId))];
+        }
+
+        return _policy.PickDestination(context, cluster, available);
     }
 
     /// <summary>A full station: the configured redirect (302), else 503 with the reason and when to try again.</summary>
@@ -121,13 +140,185 @@ internal sealed class ListenerProxy(
         return PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, reason);
     }
 
-    /// <summary>Relays one listener from the edge; the bytes relayed and why it ended.</summary>
-    private async Task<(long Bytes, string Reason)> ForwardAsync(HttpContext context, Uri edge, string mount, long started, CancellationToken aborted)
+    /// <summary>
+    /// Relays one listener: the first edge that answers (one that refuses the connection or is draining is skipped for
+    /// the next), then its stream; and when that stream ends while the listener still listens and the edge did not
+    /// end it on purpose, the same response goes on from another edge at the very next byte (see <see cref="FailOverAsync"/>).
+    /// </summary>
+    private async Task ForwardAsync(Relay relay)
+    {
+        var context = relay.Context;
+        var (request, response, aborted) = (context.Request, context.Response, context.RequestAborted);
+        var reply = await FirstAnswerAsync(relay, request.Path.ToUriComponent() + request.QueryString.Value).ConfigureAwait(false);
+        if (reply is null)
+        {
+            return;
+        }
+
+        try
+        {
+            response.StatusCode = (int)reply.StatusCode;
+            CopyHeaders(reply.Headers, response.Headers);
+            CopyHeaders(reply.Content.Headers, response.Headers);
+            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request))
+            {
+                response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
+            }
+
+            if (HttpMethods.IsHead(request.Method))
+            {
+                relay.Reason = "head";
+                return;
+            }
+
+            var position = new RelayPosition();
+            var resumable = relay.Failover && reply.IsSuccessStatusCode && position.Start(reply);
+            if (reply.IsSuccessStatusCode)
+            {
+                ServiceDefaults.Listeners.StalledListeners.Apply(context, stalled.Value);
+            }
+
+            while (true)
+            {
+                var body = await reply.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
+                var (relayed, reason) = await CopyBodyAsync(body, response.BodyWriter, relay, resumable ? position : null).ConfigureAwait(false);
+                relay.Bytes += relayed;
+                relay.Reason = reply.IsSuccessStatusCode ? reason : "refused"; // the edge's error (404, 416) went to the client as it was
+                if (reason == "client_closed" || !resumable || await EndedOnPurposeAsync(relay.Edge!, request.Path.ToUriComponent(), aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                reply.Dispose();
+                reply = await FailOverAsync(relay, position).ConfigureAwait(false);
+                if (reply is null)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            relay.Reason = "client_closed";
+        }
+        finally
+        {
+            reply?.Dispose();
+        }
+    }
+
+    /// <summary>The first answer from an edge, trying the next in the station's order while they refuse or drain; null when none did (the client was told).</summary>
+    private async Task<HttpResponseMessage?> FirstAnswerAsync(Relay relay, string pathAndQuery)
+    {
+        HashSet<string>? failed = null;
+        while (Pick(relay.Context, relay.Cluster, failed) is { } destination)
+        {
+            relay.Enter(loads, destination);
+            var (reply, timedOut) = await SendAsync(relay.Context, relay.Edge!, pathAndQuery, HttpMethods.IsHead(relay.Context.Request.Method) ? HttpMethod.Head : HttpMethod.Get).ConfigureAwait(false);
+            if (reply is not null && reply.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                return reply;
+            }
+
+            reply?.Dispose();
+            (failed ??= new HashSet<string>(StringComparer.Ordinal)).Add(destination.DestinationId);
+            if (Pick(relay.Context, relay.Cluster, failed) is null)
+            {
+                relay.Reason = "edge_error";
+                var (status, message) = reply is not null
+                    ? (StatusCodes.Status503ServiceUnavailable, "no edge can take listeners now")
+                    : timedOut ? (StatusCodes.Status504GatewayTimeout, "the edge did not accept the connection in time") : (StatusCodes.Status502BadGateway, "the edge did not answer");
+                await PlainAsync(relay.Context.Response, status, message).ConfigureAwait(false);
+                return null;
+            }
+        }
+
+        relay.Reason = "edge_error";
+        await PlainAsync(relay.Context.Response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Continues a relay whose edge went away (killed, draining, stalled) on another healthy edge: first the rest of
+    /// an ICY block cut short, then <c>from=&lt;offset&gt;&amp;session=</c> at the next byte, with the interleave's phase
+    /// (<c>icyphase=</c>), so the listener gets exactly the bytes the lost edge would have sent. An edge that no longer
+    /// holds the offset (416: the hole was longer than its ring, or the source started a new session) starts the
+    /// listener at its newest frame instead (a resync, counted); a station no edge has any more ends the relay.
+    /// </summary>
+    private async Task<HttpResponseMessage?> FailOverAsync(Relay relay, RelayPosition position)
+    {
+        var context = relay.Context;
+        var writer = context.Response.BodyWriter;
+        var filler = position.CompleteBlock(writer.GetSpan(IcyMaxBlockBytes));
+        writer.Advance(filler);
+        var failed = new HashSet<string>(StringComparer.Ordinal) { relay.EdgeId! };
+        var path = context.Request.Path.ToUriComponent();
+        while (Pick(context, relay.Cluster, failed) is { } destination)
+        {
+            relay.Enter(loads, destination);
+            var resume = position.HeaderBytesLeft == 0;
+            var (reply, _) = await SendAsync(context, relay.Edge!, path + position.Query(resume), HttpMethod.Get).ConfigureAwait(false);
+            var resynced = !resume;
+            if (reply is { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
+            {
+                reply.Dispose();
+                (reply, _) = await SendAsync(context, relay.Edge!, path + position.Query(resume: false), HttpMethod.Get).ConfigureAwait(false);
+                resynced = true;
+            }
+
+            if (reply is { StatusCode: HttpStatusCode.NotFound })
+            {
+                reply.Dispose();
+                relay.Reason = "source_ended";
+                return null;
+            }
+
+            if (reply is { IsSuccessStatusCode: true } && position.Continue(reply, resynced))
+            {
+                relay.Failovers++;
+                var outcome = resynced ? "resynced" : "resumed";
+                Telemetry.GatewayTelemetry.Failovers.Add(1, Telemetry.GatewayTelemetry.Station(relay.Mount), new KeyValuePair<string, object?>("broadcast.failover.outcome", outcome));
+                Activity.Current?.AddEvent(new ActivityEvent("listener.failover", tags: new ActivityTagsCollection { ["broadcast.edge"] = relay.EdgeId, ["broadcast.failover.outcome"] = outcome, ["broadcast.offset"] = position.Offset }));
+                GatewayLog.FailedOver(logger, relay.Mount, relay.EdgeId!, position.Offset, outcome);
+                return reply;
+            }
+
+            reply?.Dispose();
+            failed.Add(destination.DestinationId);
+        }
+
+        Telemetry.GatewayTelemetry.Failovers.Add(1, Telemetry.GatewayTelemetry.Station(relay.Mount), new KeyValuePair<string, object?>("broadcast.failover.outcome", "no_edge"));
+        GatewayLog.NoEdgeToFailOver(logger, relay.Mount, position.Offset);
+        relay.Reason = "edge_error";
+        return null;
+    }
+
+    /// <summary>
+    /// After an edge's stream ended while the listener listens: true when the edge ended it on purpose (it answers
+    /// and still serves the station: killclient, a lagging listener dropped; or the station is over), false when it is
+    /// gone, draining or stuck, and the listener should go on elsewhere.
+    /// </summary>
+    private async Task<bool> EndedOnPurposeAsync(Uri edge, string path, CancellationToken aborted)
+    {
+        using var probe = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        probe.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(edge, path)) { Version = HttpVersion.Version10, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var reply = await _client.SendAsync(request, probe.Token).ConfigureAwait(false);
+            return reply.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
+        {
+            return aborted.IsCancellationRequested;
+        }
+    }
+
+    /// <summary>One request to an edge with the listener's headers; null reply when the edge did not answer (and whether it timed out).</summary>
+    private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(HttpContext context, Uri edge, string pathAndQuery, HttpMethod method)
     {
         var request = context.Request;
-        var response = context.Response;
-        var method = HttpMethods.IsHead(request.Method) ? HttpMethod.Head : HttpMethod.Get; // the only two mapped
-        using var upstream = new HttpRequestMessage(method, new Uri(edge, request.Path.ToUriComponent() + request.QueryString.Value))
+        using var upstream = new HttpRequestMessage(method, new Uri(edge, pathAndQuery))
         {
             // HTTP/1.0: the edge sends the endless body as is, delimited by the connection's close, instead of in
             // chunks this side would parse only for Kestrel to chunk it again for the listener (issue #5 figures).
@@ -147,49 +338,27 @@ internal sealed class ListenerProxy(
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-For", trusted.ClientOf(context)?.ToString());
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
         upstream.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
-
-        HttpResponseMessage reply;
         try
         {
-            reply = await _client.SendAsync(upstream, aborted).ConfigureAwait(false);
+            return (await _client.SendAsync(upstream, context.RequestAborted).ConfigureAwait(false), false);
         }
         catch (HttpRequestException)
         {
-            await PlainAsync(response, StatusCodes.Status502BadGateway, "the edge did not answer").ConfigureAwait(false);
-            return (0, "edge_error");
+            return (null, false);
         }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            await PlainAsync(response, StatusCodes.Status504GatewayTimeout, "the edge did not accept the connection in time").ConfigureAwait(false);
-            return (0, "edge_error");
-        }
-
-        using (reply)
-        {
-            response.StatusCode = (int)reply.StatusCode;
-            CopyHeaders(reply.Headers, response.Headers);
-            CopyHeaders(reply.Content.Headers, response.Headers);
-            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request))
-            {
-                response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
-            }
-
-            if (method == HttpMethod.Head)
-            {
-                return (0, "head");
-            }
-
-            var body = await reply.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
-            var relayed = await CopyBodyAsync(body, response.BodyWriter, TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds), mount, started, aborted).ConfigureAwait(false);
-            return reply.IsSuccessStatusCode ? relayed : (0, "refused"); // the edge's error (404, 416) went to the client as it was
+            return (null, true);
         }
     }
 
     /// <summary>Edge body into Kestrel's pipe: wait for data holding no buffer, then read straight into a pipe block.</summary>
-    private async Task<(long Bytes, string Reason)> CopyBodyAsync(Stream body, PipeWriter writer, TimeSpan activityTimeout, string mount, long started, CancellationToken aborted)
+    private async Task<(long Bytes, string Reason)> CopyBodyAsync(Stream body, PipeWriter writer, Relay relay, RelayPosition? position)
     {
+        var aborted = relay.Context.RequestAborted;
+        var activityTimeout = TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds);
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var station = Telemetry.GatewayTelemetry.Station(mount);
+        var station = Telemetry.GatewayTelemetry.Station(relay.Mount);
         long bytes = 0;
         try
         {
@@ -197,16 +366,18 @@ internal sealed class ListenerProxy(
             {
                 silence.CancelAfter(activityTimeout);
                 await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
-                var read = await body.ReadAsync(writer.GetMemory(), silence.Token).ConfigureAwait(false);
+                var memory = writer.GetMemory();
+                var read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     return (bytes, "edge_closed");
                 }
 
+                position?.Advance(memory.Span[..read]);
                 writer.Advance(read);
-                if (bytes == 0)
+                if (relay.Bytes + bytes == 0)
                 {
-                    Telemetry.GatewayTelemetry.TimeToFirstByte.Record(time.GetElapsedTime(started).TotalSeconds, station);
+                    Telemetry.GatewayTelemetry.TimeToFirstByte.Record(time.GetElapsedTime(relay.Started).TotalSeconds, station);
                 }
 
                 bytes += read;
@@ -225,8 +396,32 @@ internal sealed class ListenerProxy(
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException)
         {
-            // the edge went away mid-stream: the listener's response ends; a player reconnects (and may resume)
+            // the edge went away mid-stream (the caller decides whether the listener goes on elsewhere)
             return (bytes, "edge_error");
+        }
+    }
+
+    /// <summary>
+    /// A connection to an edge whose receive buffer is as small as a listener's send buffer: a listener that stops
+    /// reading stops this side reading too, and what the kernel then holds for it here is bounded the same way.
+    /// </summary>
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (receiveBufferBytes > 0)
+            {
+                socket.ReceiveBufferSize = receiveBufferBytes;
+            }
+
+            await socket.ConnectAsync(edge, cancellationToken).ConfigureAwait(false);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 
@@ -247,4 +442,56 @@ internal sealed class ListenerProxy(
         response.ContentType = "text/plain; charset=utf-8";
         return response.WriteAsync(message + "\n");
     }
+}
+
+/// <summary>One listener's relay: which edge serves it now (counted in <see cref="EdgeLoads"/>), what it got, why it ended.</summary>
+internal sealed class Relay(HttpContext context, ClusterState cluster, string mount, long started, bool failover)
+{
+    public HttpContext Context { get; } = context;
+
+    public ClusterState Cluster { get; } = cluster;
+
+    public string Mount { get; } = mount;
+
+    public long Started { get; } = started;
+
+    /// <summary>Whether the stream may go on from another edge (a listener stream, and <see cref="GatewayOptions.Failover"/>).</summary>
+    public bool Failover { get; } = failover;
+
+    public string? EdgeId { get; private set; }
+
+    public Uri? Edge { get; private set; }
+
+    public long Bytes { get; set; }
+
+    public int Failovers { get; set; }
+
+    public string Reason { get; set; } = "refused";
+
+    /// <summary>Moves the relay's count to <paramref name="destination"/>.</summary>
+    public void Enter(EdgeLoads loads, DestinationState destination)
+    {
+        Leave(loads);
+        EdgeId = destination.DestinationId;
+        Edge = new Uri(destination.Model.Config.Address);
+        loads.Enter(EdgeId);
+    }
+
+    public void Leave(EdgeLoads loads)
+    {
+        if (EdgeId is not null)
+        {
+            loads.Leave(EdgeId);
+            EdgeId = null;
+        }
+    }
+}
+
+internal static partial class GatewayLog
+{
+    [LoggerMessage(5100, LogLevel.Information, "Listener on {Mount} failed over from edge {Edge} at offset {Offset}: {Outcome}")]
+    public static partial void FailedOver(ILogger logger, string mount, string edge, long offset, string outcome);
+
+    [LoggerMessage(5101, LogLevel.Warning, "Listener on {Mount} lost its edge at offset {Offset} and no other edge could continue it")]
+    public static partial void NoEdgeToFailOver(ILogger logger, string mount, long offset);
 }

@@ -16,6 +16,8 @@ internal static class GatewayTelemetry
 
     public static readonly Counter<long> Disconnects = Meter.CreateCounter<long>("broadcast.gateway.disconnects", "{listener}", "Relayed listeners that ended, by reason (client_closed, edge_closed, edge_silent, edge_error, refused).");
 
+    public static readonly Counter<long> Failovers = Meter.CreateCounter<long>("broadcast.gateway.failovers", "{failover}", "Relayed listeners whose edge went away, by outcome (resumed: at the next byte on another edge; resynced: at its newest frame; no_edge).");
+
     public static readonly Counter<long> Bytes = Meter.CreateCounter<long>("broadcast.gateway.bytes", "By", "Audio bytes relayed from edges to listeners.");
 
     public static readonly Histogram<double> TimeToFirstByte = Meter.CreateHistogram(
