@@ -23,7 +23,7 @@ public sealed class FaultTests
         {
             edge.Process.Terminate();
             await edge.Process.WaitForExitAsync(TimeSpan.FromSeconds(DrainSeconds + 10)); // throws past the grace time
-            Assert.Contains("Drained:", edge.Process.Output, StringComparison.Ordinal);
+            Assert.Contains("Draining: ", edge.Process.Output, StringComparison.Ordinal);
             cluster.Edges.Remove(edge);
         });
 
@@ -163,14 +163,14 @@ public sealed class FaultTests
             }
 
             var toAudio = restarted.Elapsed;
-            TestContext.Current.SendDiagnosticMessage($"audio at every listener {toAudio.TotalSeconds:F2} s after nats-server restarted");
+            TestContext.Current.TestOutputHelper?.WriteLine($"audio at every listener {toAudio.TotalSeconds:F2} s after nats-server restarted");
             Assert.Contains("regained after", cluster.Logs, StringComparison.Ordinal);
 
             // The hole is reported: bridged from the ingest's recent audio, or lost (and the listeners moved past it).
             using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(cluster.Edges[0].Address, "/stats"), ct));
             var lost = stats.RootElement.GetProperty("bytesLost").GetInt64();
             var bridged = stats.RootElement.GetProperty("bytesBridged").GetInt64();
-            TestContext.Current.SendDiagnosticMessage($"edge: {bridged} bytes bridged, {lost} bytes lost");
+            TestContext.Current.TestOutputHelper?.WriteLine($"edge: {bridged} bytes bridged, {lost} bytes lost");
             Assert.True(lost + bridged > 0, "the edge reports the hole: " + stats.RootElement);
 
             foreach (var listener in listeners)

@@ -20,6 +20,7 @@ internal sealed partial class ListenerDrain(ListenerDirectory listeners, Drainin
     public void Begin()
     {
         draining.Begin();
+        Draining(logger, listeners.Of(null).Count(), options.Value.DrainSeconds);
         Completion = DrainAsync();
     }
 
@@ -36,7 +37,7 @@ internal sealed partial class ListenerDrain(ListenerDirectory listeners, Drainin
             var remaining = listeners.Of(null).ToList();
             if (remaining.Count == 0)
             {
-                break;
+                break; // (the process may exit before this line is logged: Kestrel's shutdown waited only for them)
             }
 
             var ticksLeft = Math.Max(1, (int)((window - time.GetElapsedTime(started)) / Tick));
@@ -52,6 +53,9 @@ internal sealed partial class ListenerDrain(ListenerDirectory listeners, Drainin
 
         Drained(logger, ended, time.GetElapsedTime(started).TotalSeconds);
     }
+
+    [LoggerMessage(2101, LogLevel.Information, "Draining: {Listeners} listeners to let go within {Seconds} s; no new ones")]
+    private static partial void Draining(ILogger logger, int listeners, int seconds);
 
     [LoggerMessage(2100, LogLevel.Information, "Drained: {Listeners} listeners let go in {Seconds:F1} s")]
     private static partial void Drained(ILogger logger, int listeners, double seconds);

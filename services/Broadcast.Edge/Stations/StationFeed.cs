@@ -347,6 +347,7 @@ internal sealed class StationFeed : IAsyncDisposable
         Interlocked.Add(ref s_bridgedTotal, filled.Length);
         EdgeMetrics.BytesBridged.Add(filled.Length, EdgeMetrics.Station(Station.Mount));
         EdgeLog.GapBridged(_logger, Station.Mount, filled.Length, end);
+        Gap(end, end + filled.Length, bridged: filled.Length);
         PulseAll();
     }
 
@@ -374,11 +375,15 @@ internal sealed class StationFeed : IAsyncDisposable
         return span;
     }
 
-    /// <summary>Bytes lost between offsets: a span of its own (in the source's trace when one is known), with how many.</summary>
-    private void Gap(long from, long to)
+    /// <summary>
+    /// A hole between offsets: a span of its own (in the source's trace when one is known), with how many bytes were
+    /// lost, or bridged from the ingest's recent audio.
+    /// </summary>
+    private void Gap(long from, long to, long bridged = 0)
     {
         using var span = EdgeMetrics.Source.StartActivity("station.gap", System.Diagnostics.ActivityKind.Internal, SourceTrace ?? default);
-        span?.SetTag("broadcast.station", Station.Mount).SetTag("broadcast.gap.from", from).SetTag("broadcast.gap.to", to).SetTag("broadcast.bytes.lost", to - from);
+        span?.SetTag("broadcast.station", Station.Mount).SetTag("broadcast.gap.from", from).SetTag("broadcast.gap.to", to)
+            .SetTag("broadcast.bytes.lost", to - from - bridged).SetTag("broadcast.bytes.bridged", bridged);
     }
 
     /// <summary>The wake timer's tick: one group woken for everything appended since its last turn, none when nothing was.</summary>
