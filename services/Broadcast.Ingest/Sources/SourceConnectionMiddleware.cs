@@ -312,6 +312,11 @@ internal sealed partial class SourceConnectionMiddleware(
             {
                 return "idle"; // Ingest:SourceIdleTimeoutSeconds without a byte
             }
+            catch (OperationCanceledException) when (input.TryRead(out result))
+            {
+                // The connection's close was signalled before this read saw the end the encoder sent (its FIN): what
+                // is left is taken as usual, and a completed input is a clean close, not a broken connection.
+            }
 
             var buffer = result.Buffer;
             Telemetry.IngestTelemetry.BytesIn.Add(buffer.Length, Telemetry.IngestTelemetry.Station(session.Station.Mount));
