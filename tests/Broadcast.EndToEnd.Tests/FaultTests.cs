@@ -198,6 +198,43 @@ public sealed class FaultTests
         }
     }
 
+    [Fact]
+    public async Task IngestKilled_EncoderReconnectsToAnotherIngest_TakesTheMountAtOnce_ListenersHearItOnTheirConnections()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/fault-ingest.mp3";
+        await using var cluster = await DirectoryCluster.StartAsync(ingests: 2, edges: 1);
+        using var http = new HttpClient { Timeout = Timeout };
+        await using var first = SourceClient.StartFfmpeg(cluster.Ingests[0].Address, Mount, "mp3", seconds: 120);
+        await Listener.WaitLiveAsync(http, new Uri(cluster.Gateway, Mount), Timeout, cluster.Logs);
+
+        await using var direct = await StreamRecorder.StartAsync(http, new Uri(cluster.Edges[0].Address, Mount), ct);
+        await using var relayed = await StreamRecorder.StartAsync(http, new Uri(cluster.Gateway, Mount), ct);
+        await direct.WaitForMoreAsync(16 * 1024, Timeout, "audio from the first ingest");
+        await relayed.WaitForMoreAsync(16 * 1024, Timeout, "audio from the first ingest through the gateway");
+
+        // The ingest dies under its encoder (SIGKILL: no end of stream, a lease that names a dead ingest); the encoder,
+        // as encoders do, reconnects, here to the other ingest.
+        await cluster.KillAsync(cluster.Ingests[0]);
+        var (directBefore, relayedBefore) = (direct.Length, relayed.Length);
+        await using var second = SourceClient.StartFfmpeg(cluster.Ingests[0].Address, Mount, "mp3", seconds: 120);
+        await direct.WaitForMoreAsync(32 * 1024, Timeout, "the second encoder's audio on the edge\n" + cluster.Logs + second.Output);
+        await relayed.WaitForMoreAsync(32 * 1024, Timeout, "the second encoder's audio through the gateway\n" + cluster.Logs + second.Output);
+
+        Assert.False(second.HasExited, "the reconnecting encoder was refused: " + second.Output);
+        Assert.True(direct.Length > directBefore && relayed.Length > relayedBefore);
+        Assert.Contains("goes on with the station's new session", cluster.Logs, StringComparison.Ordinal);
+        var path = await relayed.SaveAsync(ct);
+        try
+        {
+            Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The edge with the gateway's listeners (its <c>/stats</c> counts them as requests in flight) and the other one.</summary>
     private static async Task<(ClusterMember Serving, ClusterMember Other)> ServingEdgeAsync(DirectoryCluster cluster, HttpClient http, int listeners, CancellationToken ct)
     {

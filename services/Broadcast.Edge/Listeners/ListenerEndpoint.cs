@@ -184,6 +184,23 @@ internal static class ListenerEndpoint
         span.Dispose();
     }
 
+    /// <summary>The station's new session when it streams the same content type as the ended one; null otherwise (released).</summary>
+    private static async Task<StationFeed?> SuccessorAsync(StationFeedRegistry registry, StationFeed ended, CancellationToken aborted)
+    {
+        var next = await registry.AcquireAsync(ended.Station, aborted).ConfigureAwait(false);
+        if (next is null || next == ended || next.Metadata.ContentType != ended.Metadata.ContentType)
+        {
+            if (next is not null)
+            {
+                registry.Release(next);
+            }
+
+            return null;
+        }
+
+        return next;
+    }
+
     /// <summary><c>icyphase=</c>: audio bytes before the first ICY block (1 to the interval); null when absent or out of range.</summary>
     private static int? IcyPhase(IQueryCollection query, int metaint) =>
         query["icyphase"] is { Count: > 0 } values && int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var phase) && phase >= 1 && phase <= metaint
@@ -291,6 +308,25 @@ internal static class ListenerEndpoint
             }
             else if (feed.Ended)
             {
+                if (feed.Superseded && await SuccessorAsync(registry, feed, aborted).ConfigureAwait(false) is { } next)
+                {
+                    // The source came back as a new session (its ingest died): the same connection goes on with it, from
+                    // about a burst back (what the new source sent so far). Offsets from here are the new session's.
+                    EdgeLog.ListenerFollowedSession(logger, feed.Station.Mount, listener.Address, next.Metadata.SessionId.ToString("N"));
+                    listener.Feed = next;
+                    registry.Release(feed);
+                    feed = next;
+                    signal = feed.NextSignal();
+                    cursor = feed.Join(context.RequestServices.GetRequiredService<IOptions<EdgeOptions>>().Value, out var chain);
+                    if (chain.Length > 0)
+                    {
+                        await writer.WriteAsync(chain, aborted).ConfigureAwait(false);
+                        sent += chain.Length;
+                    }
+
+                    continue;
+                }
+
                 listener.EndReason = "source_ended";
                 break;
             }

@@ -21,6 +21,9 @@ internal static partial class EdgeLog
     [LoggerMessage(2010, LogLevel.Information, "Listener {Client} on {Mount} continued across a gap: from {Cursor} to {ResumeAt}")]
     public static partial void ListenerAcrossGap(ILogger logger, string mount, string? client, long cursor, long resumeAt);
 
+    [LoggerMessage(2011, LogLevel.Information, "Listener {Client} on {Mount} goes on with the station's new session {Session}")]
+    public static partial void ListenerFollowedSession(ILogger logger, string mount, string? client, string session);
+
     [LoggerMessage(2004, LogLevel.Debug, "Listener {Client} on {Mount} disconnected after {Bytes} bytes")]
     public static partial void ListenerLeft(ILogger logger, string mount, string? client, long bytes);
 

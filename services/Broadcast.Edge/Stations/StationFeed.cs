@@ -72,6 +72,13 @@ internal sealed class StationFeed : IAsyncDisposable
     /// <summary>True once the source ended (or restarted as a new session): listeners finish what is buffered and close.</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>
+    /// True when the stream ended without its end being sent, because chunks of another session arrived: its ingest
+    /// died and the encoder reconnected elsewhere. Listeners then go on with the new session (same codec) on their
+    /// connections rather than being let go, as they are at a source's real end.
+    /// </summary>
+    public bool Superseded { get; private set; }
+
     /// <summary>Listeners currently reading; changed only under the registry's lock.</summary>
     public int Listeners { get; set; }
 
@@ -257,6 +264,7 @@ internal sealed class StationFeed : IAsyncDisposable
         var header = chunk.Header;
         if (header.SessionId != Metadata.SessionId || (header.Flags & ChunkFlags.EndOfStream) != 0)
         {
+            Superseded = (header.Flags & ChunkFlags.EndOfStream) == 0;
             return ChunkOutcome.Ended;
         }
 
