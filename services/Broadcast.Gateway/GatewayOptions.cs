@@ -64,6 +64,13 @@ internal sealed class GatewayOptions : IValidatableObject
     /// </summary>
     public bool Failover { get; set; } = true;
 
+    /// <summary>
+    /// Seconds a relayed stream may bring nothing before its edge is asked whether it is alive; one that does not
+    /// answer is left and its listeners continue on another edge (<see cref="Failover"/>). The edge writes a few times a second.
+    /// </summary>
+    [Range(1, 3600)]
+    public int StallSeconds { get; set; } = 5;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Edges.Count == 0 && string.IsNullOrEmpty(DirectoryUrl))

@@ -18,6 +18,8 @@ builder.Services.AddOptions<GatewayOptions>()
 builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
 builder.Services.AddSingleton<ListenerProxy>();
+builder.Services.AddSingleton<StallWatchdog>();
+builder.Services.AddHostedService(services => services.GetRequiredService<StallWatchdog>());
 builder.Services.AddSingleton<StationCatalog>();
 builder.Services.AddSingleton<ListenerLimits>();
 

@@ -27,6 +27,18 @@ public sealed class FaultTests
             cluster.Edges.Remove(edge);
         });
 
+    /// <summary>SIGSTOP: the edge keeps its connections open and sends nothing; the gateway's watchdog finds it does not answer.</summary>
+    [Fact]
+    public Task EdgeFrozen_ListenersThroughTheGateway_GoOnFromTheOtherEdgeAtTheNextByte() =>
+        FailOverAsync(
+            "/fault-frozen.mp3",
+            (cluster, edge) =>
+            {
+                edge.Process.Freeze();
+                return Task.CompletedTask;
+            },
+            expectedLog: "is silent and does not answer");
+
     private const int DrainSeconds = 3;
 
     /// <summary>
@@ -34,7 +46,7 @@ public sealed class FaultTests
     /// other edge for reference; then the fault on the first edge. Afterwards every gateway listener is still
     /// connected, got more audio, and its bytes equal the reference's at the same offsets across the switch.
     /// </summary>
-    private static async Task FailOverAsync(string mount, Func<DirectoryCluster, ClusterMember, Task> fault)
+    private static async Task FailOverAsync(string mount, Func<DirectoryCluster, ClusterMember, Task> fault, string expectedLog = "failed over from edge")
     {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await DirectoryCluster.StartAsync(
@@ -113,6 +125,7 @@ public sealed class FaultTests
             }
 
             Assert.Contains("failed over from edge", cluster.Logs, StringComparison.Ordinal);
+            Assert.Contains(expectedLog, cluster.Logs, StringComparison.Ordinal);
         }
         finally
         {

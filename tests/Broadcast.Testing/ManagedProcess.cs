@@ -58,11 +58,16 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as Kubernetes does to end a pod (after its preStop hook): the process may shut down in its own time.</summary>
-    public void Terminate()
+    public void Terminate() => Signal(15);
+
+    /// <summary>Sends SIGSTOP: the process freezes with its sockets open, as a hung process or a partitioned node looks from outside.</summary>
+    public void Freeze() => Signal(19);
+
+    private void Signal(int signal)
     {
-        if (!_process.HasExited && Kill(_process.Id, 15) != 0)
+        if (!_process.HasExited && Kill(_process.Id, signal) != 0)
         {
-            throw new InvalidOperationException($"kill(SIGTERM) failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({signal}) failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
         }
     }
 

@@ -25,6 +25,7 @@ internal sealed class ListenerProxy(
     TimeProvider time,
     IOptions<GatewayOptions> options,
     IOptions<ServiceDefaults.Listeners.StalledListenerOptions> stalled,
+    StallWatchdog watchdog,
     ILogger<ListenerProxy> logger) : IDisposable
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -92,12 +93,18 @@ internal sealed class ListenerProxy(
         }
 
         var relay = new Relay(context, cluster, mount, started, counted && options.Value.Failover);
+        if (relay.Failover)
+        {
+            watchdog.Add(relay);
+        }
+
         try
         {
             await ForwardAsync(relay).ConfigureAwait(false);
         }
         finally
         {
+            watchdog.Remove(relay);
             if (!head)
             {
                 Telemetry.GatewayTelemetry.Listeners.Add(-1, station);
@@ -360,6 +367,7 @@ internal sealed class ListenerProxy(
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var station = Telemetry.GatewayTelemetry.Station(relay.Mount);
         long bytes = 0;
+        relay.BeginStream(silence, time.GetTimestamp());
         try
         {
             while (true)
@@ -374,6 +382,7 @@ internal sealed class ListenerProxy(
                 }
 
                 position?.Advance(memory.Span[..read]);
+                relay.LastData = time.GetTimestamp();
                 writer.Advance(read);
                 if (relay.Bytes + bytes == 0)
                 {
@@ -391,13 +400,17 @@ internal sealed class ListenerProxy(
         }
         catch (OperationCanceledException)
         {
-            // the listener left, or the edge went silent for the activity timeout
-            return (bytes, aborted.IsCancellationRequested ? "client_closed" : "edge_silent");
+            // the listener left, the edge went silent for the activity timeout, or the watchdog found it gone
+            return (bytes, aborted.IsCancellationRequested ? "client_closed" : relay.Stalled ? "edge_stalled" : "edge_silent");
         }
         catch (Exception exception) when (exception is IOException or HttpRequestException)
         {
             // the edge went away mid-stream (the caller decides whether the listener goes on elsewhere)
             return (bytes, "edge_error");
+        }
+        finally
+        {
+            relay.EndStream();
         }
     }
 
@@ -467,6 +480,42 @@ internal sealed class Relay(HttpContext context, ClusterState cluster, string mo
     public int Failovers { get; set; }
 
     public string Reason { get; set; } = "refused";
+
+    private CancellationTokenSource? _stream;
+
+    /// <summary>When the current edge's stream last gave bytes (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long LastData { get; set; }
+
+    /// <summary>True while a stream from an edge is being copied.</summary>
+    public bool Streaming => Volatile.Read(ref _stream) is not null;
+
+    /// <summary>Set when <see cref="StallWatchdog"/> ended the stream because its edge no longer answers.</summary>
+    public bool Stalled { get; private set; }
+
+    public void BeginStream(CancellationTokenSource stream, long now)
+    {
+        (LastData, Stalled) = (now, false);
+        Volatile.Write(ref _stream, stream);
+    }
+
+    public void EndStream() => Volatile.Write(ref _stream, null);
+
+    /// <summary>Ends the current edge's stream (the watchdog's verdict); the relay then goes on elsewhere.</summary>
+    public void EndStalled()
+    {
+        if (Volatile.Read(ref _stream) is { } stream)
+        {
+            Stalled = true;
+            try
+            {
+                stream.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the stream ended meanwhile
+            }
+        }
+    }
 
     /// <summary>Moves the relay's count to <paramref name="destination"/>.</summary>
     public void Enter(EdgeLoads loads, DestinationState destination)

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Broadcast.Gateway.Routing;
+
+/// <summary>
+/// Finds edges that stopped answering while keeping their connections open (a frozen process, a partitioned node):
+/// once a second it looks for relays that got nothing for <see cref="GatewayOptions.StallSeconds"/>, asks each of their
+/// edges once whether it is alive (<c>/healthz/live</c>, 2 s), and ends the streams of the edges that did not answer, so
+/// that <see cref="ListenerProxy"/> continues them elsewhere. A station that is merely silent (its source paused, the
+/// broker restarting) has a live edge, and its listeners keep waiting. One probe per silent edge, not per listener;
+/// per read a relay only stores a timestamp.
+/// </summary>
+internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, TimeProvider time, ILogger<StallWatchdog> logger) : BackgroundService
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<Relay, byte> _relays = new();
+    private readonly HttpClient _probe = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = ProbeTimeout }) { Timeout = ProbeTimeout };
+
+    public void Add(Relay relay) => _relays.TryAdd(relay, 0);
+
+    public void Remove(Relay relay) => _relays.TryRemove(relay, out _);
+
+    public override void Dispose()
+    {
+        _probe.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var stall = TimeSpan.FromSeconds(options.Value.StallSeconds);
+            var silent = _relays.Keys.Where(r => r.Streaming && r.Edge is not null && time.GetElapsedTime(r.LastData) >= stall).GroupBy(r => r.Edge!);
+            await Parallel.ForEachAsync(silent, stoppingToken, async (edge, cancellationToken) =>
+            {
+                if (await AliveAsync(edge.Key, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                var relays = edge.ToList();
+                EdgeStalled(logger, edge.Key.ToString(), relays.Count);
+                foreach (var relay in relays)
+                {
+                    relay.EndStalled();
+                }
+            }).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> AliveAsync(Uri edge, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var reply = await _probe.GetAsync(new Uri(edge, Broadcast.ServiceDefaults.ServiceDefaultsSetup.LivenessPath), cancellationToken).ConfigureAwait(false);
+            return true; // any answer: the process runs; the stream is silent for its own reasons
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(5102, LogLevel.Warning, "Edge {Edge} is silent and does not answer: its {Listeners} relayed listeners go on elsewhere")]
+    private static partial void EdgeStalled(ILogger logger, string edge, int listeners);
+}
