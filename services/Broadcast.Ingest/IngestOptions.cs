@@ -122,6 +122,13 @@ internal sealed class IngestOptions
     public int SourceIdleTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
+    /// Seconds a source may send bytes in which no audio frame of its declared codec is found (garbage, the wrong
+    /// codec) before it is closed and its station ended: listeners would get nothing from it.
+    /// </summary>
+    [Range(1, 3600)]
+    public int NoAudioSeconds { get; set; } = 10;
+
+    /// <summary>
     /// The directory's gRPC address (e.g. http://directory:8301): provisioned credentials and one source per mount
     /// across every ingest. Empty: this ingest decides alone (quick start).
     /// </summary>

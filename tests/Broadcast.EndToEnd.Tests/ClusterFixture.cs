@@ -16,6 +16,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public const int IngestIdleTimeoutSeconds = 3;
 
+    public const int IngestNoAudioSeconds = 3;
+
     public BroadcastCluster Cluster { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
@@ -28,6 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 // and audio continuously, so they do not touch the other tests.
                 ["Ingest__HeaderTimeoutSeconds"] = IngestHeaderTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Ingest__SourceIdleTimeoutSeconds"] = IngestIdleTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Ingest__NoAudioSeconds"] = IngestNoAudioSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();

@@ -96,6 +96,55 @@ public sealed class SourceLimitsTests(ClusterFixture fixture)
         await Listener.WaitHeadStatusAsync(http, url, HttpStatusCode.NotFound, TimeSpan.FromSeconds(15), $"{Mount} to go offline after its source went idle");
     }
 
+    /// <summary>
+    /// A valid handshake, then bytes without a single MP3 frame in them (random, with no sync word): the source is closed
+    /// after Ingest:NoAudioSeconds and its station goes offline; a real station next to it plays on.
+    /// </summary>
+    [Fact]
+    public async Task Source_GarbageAfterAValidHandshake_ClosedAndStationNotLive_OtherStationUndisturbed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/e2e-garbage.mp3", Neighbour = "/e2e-garbage-neighbour.mp3";
+        await using var neighbour = SourceClient.StartFfmpeg(Cluster.Ingest, Neighbour, "mp3", seconds: 60);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, Neighbour), LivePathTests.LiveTimeout, Cluster.Logs);
+        await using var heard = await StreamRecorder.StartAsync(http, new Uri(Cluster.Gateway, Neighbour), ct);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(Cluster.Ingest.Host, Cluster.Ingest.Port, ct);
+        var stream = client.GetStream();
+        var head = $"SOURCE {Mount} HTTP/1.0\r\nContent-Type: audio/mpeg\r\nAuthorization: {SourceClient.Basic("source", BroadcastCluster.SourcePassword)}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
+        var garbage = new byte[16 * 1024];
+        new Random(16).NextBytes(garbage);
+        for (var i = 0; i < garbage.Length; i++)
+        {
+            garbage[i] &= 0x7F; // no 0xFF byte, so no MPEG sync word anywhere
+        }
+
+        // 16 KiB every 100 ms, for at most 20 s: it must be closed long before.
+        var closed = false;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (!closed && started.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                await stream.WriteAsync(garbage, ct);
+                await Task.Delay(100, ct); // the source's pace, not a wait for the server
+            }
+            catch (IOException)
+            {
+                closed = true;
+            }
+        }
+
+        Assert.True(closed, "the garbage source was never closed");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(ClusterFixture.IngestNoAudioSeconds + 10), $"closed only after {started.Elapsed}");
+        Assert.Contains("no audio frame", Cluster.Logs, StringComparison.Ordinal);
+        await Listener.WaitHeadStatusAsync(http, new Uri(Cluster.Gateway, Mount), HttpStatusCode.NotFound, TimeSpan.FromSeconds(15), $"{Mount} offline after its garbage source was closed");
+        await heard.WaitForMoreAsync(16 * 1024, TimeSpan.FromSeconds(15), "the neighbour station's audio");
+    }
+
     /// <summary>Reads until the server closes the connection; fails if it has not within <paramref name="timeout"/>.</summary>
     private static async Task<string> ReadToEndAsync(NetworkStream stream, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ internal sealed partial class SourceConnectionMiddleware(
     IOptions<IngestOptions> options,
     SourceTls tls,
     ServiceDefaults.Clients.TrustedProxies trusted,
+    TimeProvider time,
     ILogger<SourceConnectionMiddleware> logger)
 {
     /// <summary>libshout's TLS probe, <c>OPTIONS * HTTP/1.1</c> with <c>Upgrade: TLS/1.0</c> (research/features.md §2.1).</summary>
@@ -299,6 +300,8 @@ internal sealed partial class SourceConnectionMiddleware(
     {
         var decoder = chunked ? new ChunkedBodyDecoder() : null;
         var idle = TimeSpan.FromSeconds(options.Value.SourceIdleTimeoutSeconds);
+        var noAudio = TimeSpan.FromSeconds(options.Value.NoAudioSeconds);
+        var (frames, lastFrame) = (source.Framer.Frames, time.GetTimestamp());
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(closed);
         while (true)
         {
@@ -340,6 +343,16 @@ internal sealed partial class SourceConnectionMiddleware(
             if (result.IsCompleted || decoder?.IsDone == true)
             {
                 return "closed";
+            }
+
+            if (source.Framer.Frames != frames)
+            {
+                (frames, lastFrame) = (source.Framer.Frames, time.GetTimestamp());
+            }
+            else if (time.GetElapsedTime(lastFrame) >= noAudio)
+            {
+                SourceLog.NoAudio(logger, session.Station.Mount, source.Framer.SkippedBytes, options.Value.NoAudioSeconds);
+                return "no_audio"; // bytes, but none of them audio: the station must not be listed live for it
             }
         }
     }

@@ -19,6 +19,9 @@ internal static partial class SourceLog
     [LoggerMessage(1004, LogLevel.Warning, "Source on {Mount} sent a malformed body: {Reason}")]
     public static partial void BadBody(ILogger logger, string mount, string reason);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Source on {Mount} closed: no audio frame in {Seconds} s of its bytes ({Skipped} bytes skipped as not audio)")]
+    public static partial void NoAudio(ILogger logger, string mount, long skipped, int seconds);
+
     [LoggerMessage(1005, LogLevel.Debug, "Answered an OPTIONS * probe (Upgrade: {Upgrade}) without TLS")]
     public static partial void Probed(ILogger logger, string upgrade);
 

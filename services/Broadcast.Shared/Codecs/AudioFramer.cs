@@ -30,6 +30,9 @@ public abstract class AudioFramer
     /// <summary>True after <see cref="Complete"/>: no more input will come.</summary>
     protected bool IsCompleted { get; private set; }
 
+    /// <summary>Frames handed out so far.</summary>
+    public long Frames { get; private set; }
+
     /// <summary>Bytes fed so far.</summary>
     public long BytesIn { get; private set; }
 
@@ -73,6 +76,7 @@ public abstract class AudioFramer
             {
                 frame = Describe(window[..length]);
                 _start += length;
+                Frames++;
                 return true;
             }
 
