@@ -42,6 +42,7 @@ if (!string.IsNullOrEmpty(gateway.DirectoryUrl))
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
 
 var app = builder.Build();
+app.Use(RequestShape.InvokeAsync);
 app.Use(CorsPolicy.InvokeAsync);
 app.UseWhen(context => PlaylistEndpoint.IsPlaylist(context.Request.Path) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)), playlists => playlists.Run(PlaylistEndpoint.HandleAsync));
 app.MapServiceDefaults();
