@@ -302,7 +302,10 @@ internal sealed partial class SourceConnectionMiddleware(
         var idle = TimeSpan.FromSeconds(options.Value.SourceIdleTimeoutSeconds);
         var noAudio = TimeSpan.FromSeconds(options.Value.NoAudioSeconds);
         var (frames, lastFrame) = (source.Framer.Frames, time.GetTimestamp());
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(closed);
+        // Not linked to the connection's close: Kestrel signals that as soon as the encoder's FIN arrives, before this
+        // loop has read the last bytes, and a read or write cancelled by it reported a clean end as "disconnected"
+        // (and lost those bytes). The input completes by itself at the FIN and throws on a reset or an abort.
+        using var limit = new CancellationTokenSource();
         while (true)
         {
             limit.CancelAfter(idle);
@@ -311,14 +314,9 @@ internal sealed partial class SourceConnectionMiddleware(
             {
                 result = await input.ReadAsync(limit.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
             {
                 return "idle"; // Ingest:SourceIdleTimeoutSeconds without a byte
-            }
-            catch (OperationCanceledException) when (input.TryRead(out result))
-            {
-                // The connection's close was signalled before this read saw the end the encoder sent (its FIN): what
-                // is left is taken as usual, and a completed input is a clean close, not a broken connection.
             }
 
             var buffer = result.Buffer;
@@ -327,7 +325,7 @@ internal sealed partial class SourceConnectionMiddleware(
             {
                 foreach (var segment in buffer)
                 {
-                    await WriteSegmentAsync(session, source, decoder, segment, closed).ConfigureAwait(false);
+                    await WriteSegmentAsync(session, source, decoder, segment, CancellationToken.None).ConfigureAwait(false);
                 }
             }
             catch (InvalidDataException exception)
