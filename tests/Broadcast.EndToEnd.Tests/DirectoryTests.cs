@@ -260,6 +260,7 @@ public sealed class DirectoryTests
         var unavailable = await http.GetAsync(new Uri(cluster.Gateway, "/status-json.xsl"), ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
         Assert.Contains("Redis", await unavailable.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(30), ct); // the outage itself (issue #16: 30 s), longer than every lease's TTL
 
         cluster.StartRedis();
         var restarted = Stopwatch.StartNew();

@@ -184,6 +184,23 @@ internal static class ListenerEndpoint
         span.Dispose();
     }
 
+    /// <summary>
+    /// For a lagged cursor: true when it fell out of the ring because of <paramref name="gap"/> (it was in the ring when
+    /// the gap happened), not by its own lag; then <paramref name="resumeAt"/> is the first byte after the gap, or null
+    /// when the ring has moved past that too (the listener goes to the newest frame).
+    /// </summary>
+    internal static bool IsAcrossGap(long cursor, Discontinuity? gap, long ringStart, out long? resumeAt)
+    {
+        resumeAt = null;
+        if (gap is null || cursor < gap.ValidFrom || cursor >= gap.ResumeAt)
+        {
+            return false;
+        }
+
+        resumeAt = gap.ResumeAt >= ringStart ? gap.ResumeAt : null;
+        return true;
+    }
+
     /// <summary>The station's new session when it streams the same content type as the ended one; null otherwise (released).</summary>
     private static async Task<StationFeed?> SuccessorAsync(StationFeedRegistry registry, StationFeed ended, CancellationToken aborted)
     {
@@ -202,7 +219,7 @@ internal static class ListenerEndpoint
     }
 
     /// <summary><c>icyphase=</c>: audio bytes before the first ICY block (1 to the interval); null when absent or out of range.</summary>
-    private static int? IcyPhase(IQueryCollection query, int metaint) =>
+    internal static int? IcyPhase(IQueryCollection query, int metaint) =>
         query["icyphase"] is { Count: > 0 } values && int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var phase) && phase >= 1 && phase <= metaint
             ? phase
             : null;
@@ -284,10 +301,10 @@ internal static class ListenerEndpoint
                     break;
                 }
             }
-            else if (status == RingReadStatus.Lagged && feed.LastGap is { } gap && cursor >= gap.ValidFrom && cursor < gap.ResumeAt)
+            else if (status == RingReadStatus.Lagged && IsAcrossGap(cursor, feed.LastGap, feed.Ring.Start, out var afterGap))
             {
                 // Not this listener's lag: bytes never reached the edge (the broker restarted). It goes on after the gap.
-                var resumeAt = gap.ResumeAt >= feed.Ring.Start ? gap.ResumeAt : feed.Ring.NewestSyncPoint();
+                var resumeAt = afterGap ?? feed.Ring.NewestSyncPoint();
                 EdgeLog.ListenerAcrossGap(logger, feed.Station.Mount, listener.Address, cursor, resumeAt);
                 EdgeMetrics.Resyncs.Add(1, EdgeMetrics.Station(feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.resync_reason", "gap"));
                 cursor = resumeAt;
