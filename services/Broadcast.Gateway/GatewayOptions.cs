@@ -65,6 +65,13 @@ internal sealed class GatewayOptions : IValidatableObject
     public bool Failover { get; set; } = true;
 
     /// <summary>
+    /// New listener streams admitted per second at most (and listeners continued elsewhere after a failover), with a
+    /// burst of half that and a queue of five seconds' worth; beyond the queue, 503 with Retry-After. 0: no pacing.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int AdmitPerSecond { get; set; } = 2000;
+
+    /// <summary>
     /// Seconds a relayed stream may bring nothing before its edge is asked whether it is alive; one that does not
     /// answer is left and its listeners continue on another edge (<see cref="Failover"/>). The edge writes a few times a second.
     /// </summary>

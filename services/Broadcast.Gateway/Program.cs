@@ -22,6 +22,7 @@ builder.Services.AddSingleton<StallWatchdog>();
 builder.Services.AddHostedService(services => services.GetRequiredService<StallWatchdog>());
 builder.Services.AddSingleton<StationCatalog>();
 builder.Services.AddSingleton<ListenerLimits>();
+builder.Services.AddSingleton<ListenerAdmission>();
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);

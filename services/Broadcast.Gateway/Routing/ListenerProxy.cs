@@ -21,6 +21,7 @@ internal sealed class ListenerProxy(
     IEnumerable<ILoadBalancingPolicy> policies,
     EdgeLoads loads,
     Listeners.ListenerLimits limits,
+    Listeners.ListenerAdmission admission,
     ServiceDefaults.Clients.TrustedProxies trusted,
     TimeProvider time,
     IOptions<GatewayOptions> options,
@@ -80,6 +81,14 @@ internal sealed class ListenerProxy(
         if (counted && !limits.TryEnter(mount, out var refusal))
         {
             await RefuseFullAsync(context, mount, refusal!).ConfigureAwait(false);
+            return;
+        }
+
+        if (counted && !await admission.EnterAsync(context.RequestAborted).ConfigureAwait(false))
+        {
+            limits.Leave(mount);
+            context.Response.Headers.RetryAfter = "2";
+            await PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "too many listeners arriving at once; try again").ConfigureAwait(false);
             return;
         }
 
@@ -260,6 +269,7 @@ internal sealed class ListenerProxy(
         writer.Advance(filler);
         var failed = new HashSet<string>(StringComparer.Ordinal) { relay.EdgeId! };
         var path = context.Request.Path.ToUriComponent();
+        await admission.EnterAsync(context.RequestAborted).ConfigureAwait(false); // paced with new listeners; goes on even past the queue
         while (Pick(context, relay.Cluster, failed) is { } destination)
         {
             relay.Enter(loads, destination);
