@@ -39,6 +39,7 @@ url="http://127.0.0.1:$gateway/soak.mp3"
 total=$(( minutes * 60 ))
 $loadtest source --url "http://127.0.0.1:$ingest/soak.mp3" --file tests/Broadcast.LoadTest/bin/Release/net10.0/Fixtures/cbr128.mp3 \
   --loop 1 --duration $(( total + 240 )) >"$out/source.log" 2>&1 &
+source_pid=$!
 for _ in $(seq 1 100); do curl -fsI --max-time 2 "$url" >/dev/null && break; sleep 0.2; done
 
 rss() { awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "-"; }
@@ -57,6 +58,7 @@ steady_pid=$!
   while [ "$(date +%s)" -lt "$end" ]; do
     $loadtest swarm --url "$url" --listeners "$churn" --ramp 5 --duration 15 --label churn >>"$out/churn.txt" 2>&1 || true
   done ) &
+churn_pid=$!
 for minute in $(seq 1 "$minutes"); do
   sleep 60
   curl -fs -u source:hackme "http://127.0.0.1:$ingest/admin/metadata?mode=updinfo&mount=/soak.mp3&song=Soak%20minute%20$minute" >/dev/null || echo "soak: title change failed at minute $minute"
@@ -75,7 +77,8 @@ for minute in $(seq 1 "$minutes"); do
   row "min $minute"
 done
 wait "$steady_pid" || true
-wait
+wait "$churn_pid" || true
+kill "$source_pid" 2>/dev/null || true # the source leaves too: idle means idle
 sleep 60
 row idle | tee "$out/idle-after.txt"
 echo; cat "$out/steady.txt"
