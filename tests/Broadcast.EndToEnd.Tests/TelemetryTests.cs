@@ -132,6 +132,7 @@ public sealed class TelemetryTests
         // A gap: while nats-server is down the ingest's offsets go on, so the edge sees a hole between two chunks,
         // which it fills from the ingest's recent audio (bridged) or, where it cannot, reports as lost.
         await cluster.KillNatsAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // the outage itself: with reconnects every 250 ms, a mere restart may lose no chunk
         cluster.StartNats();
         await Poll.UntilAsync(() => Task.FromResult(receiver.Spans.Any(s => s.Name == "station.gap" && s.Attributes.GetValueOrDefault("broadcast.station") == Live)), Timeout, "a gap span\n" + cluster.Logs);
         var gap = receiver.Spans.First(s => s.Name == "station.gap" && s.Attributes["broadcast.station"] == Live);
