@@ -114,15 +114,7 @@ public sealed class FaultTests
                 AssertSameBytes(expected, reference.Offset, reader.Audio, reader.Offset, at, "an ICY listener");
             }
 
-            var path = await plain[0].SaveAsync(ct);
-            try
-            {
-                Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
-            }
-            finally
-            {
-                File.Delete(path);
-            }
+            await DecodesAsMp3Async(plain[0], ct);
 
             Assert.Contains("failed over from edge", cluster.Logs, StringComparison.Ordinal);
             Assert.Contains(expectedLog, cluster.Logs, StringComparison.Ordinal);
@@ -192,15 +184,7 @@ public sealed class FaultTests
                 Assert.Null(listener.EndedBy);
             }
 
-            var path = await listeners[^1].SaveAsync(ct);
-            try
-            {
-                Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
-            }
-            finally
-            {
-                File.Delete(path);
-            }
+            await DecodesAsMp3Async(listeners[^1], ct);
         }
         finally
         {
@@ -237,7 +221,13 @@ public sealed class FaultTests
         Assert.False(second.HasExited, "the reconnecting encoder was refused: " + second.Output);
         Assert.True(direct.Length > directBefore && relayed.Length > relayedBefore);
         Assert.Contains("goes on with the station's new session", cluster.Logs, StringComparison.Ordinal);
-        var path = await relayed.SaveAsync(ct);
+        await DecodesAsMp3Async(relayed, ct);
+    }
+
+    /// <summary>What a listener recorded decodes as MP3 with no error (ffmpeg).</summary>
+    private static async Task DecodesAsMp3Async(StreamRecorder recorder, CancellationToken ct)
+    {
+        var path = await recorder.SaveAsync(ct);
         try
         {
             Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));

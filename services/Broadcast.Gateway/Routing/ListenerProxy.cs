@@ -16,7 +16,7 @@ namespace Broadcast.Gateway.Routing;
 /// of those rents allocate. The edge is picked exactly as for YARP: its health-checked destinations, the
 /// <see cref="StationAffinityPolicy"/>.
 /// </summary>
-internal sealed class ListenerProxy(
+internal sealed partial class ListenerProxy(
     IProxyStateLookup proxyState,
     IEnumerable<ILoadBalancingPolicy> policies,
     EdgeLoads loads,
@@ -29,11 +29,6 @@ internal sealed class ListenerProxy(
     StallWatchdog watchdog,
     ILogger<ListenerProxy> logger) : IDisposable
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
-    };
-
     private static readonly string[] ForwardedRequestHeaders = ["User-Agent", "Icy-MetaData", "Accept", "Referer"];
 
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
@@ -46,9 +41,6 @@ internal sealed class ListenerProxy(
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         ConnectCallback = (endpoint, cancellationToken) => ConnectAsync(endpoint.DnsEndPoint, stalled.Value.SendBufferBytes, cancellationToken),
     });
-
-    /// <summary>Longest wait for an edge to answer "are you still there?" after its stream ended.</summary>
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>The longest ICY block: a length byte and 255 × 16 bytes of text.</summary>
     private const int IcyMaxBlockBytes = 1 + (255 * 16);
@@ -310,27 +302,6 @@ internal sealed class ListenerProxy(
         return null;
     }
 
-    /// <summary>
-    /// After an edge's stream ended while the listener listens: true when the edge ended it on purpose (it answers
-    /// and still serves the station: killclient, a lagging listener dropped; or the station is over), false when it is
-    /// gone, draining or stuck, and the listener should go on elsewhere.
-    /// </summary>
-    private async Task<bool> EndedOnPurposeAsync(Uri edge, string path, CancellationToken aborted)
-    {
-        using var probe = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        probe.CancelAfter(ProbeTimeout);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(edge, path)) { Version = HttpVersion.Version10, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-            using var reply = await _client.SendAsync(request, probe.Token).ConfigureAwait(false);
-            return reply.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound;
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
-        {
-            return aborted.IsCancellationRequested;
-        }
-    }
-
     /// <summary>One request to an edge with the listener's headers; null reply when the edge did not answer (and whether it timed out).</summary>
     private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(HttpContext context, Uri edge, string pathAndQuery, HttpMethod method)
     {
@@ -423,134 +394,4 @@ internal sealed class ListenerProxy(
             relay.EndStream();
         }
     }
-
-    /// <summary>
-    /// A connection to an edge whose receive buffer is as small as a listener's send buffer: a listener that stops
-    /// reading stops this side reading too, and what the kernel then holds for it here is bounded the same way.
-    /// </summary>
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken)
-    {
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            if (receiveBufferBytes > 0)
-            {
-                socket.ReceiveBufferSize = receiveBufferBytes;
-            }
-
-            await socket.ConnectAsync(edge, cancellationToken).ConfigureAwait(false);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders from, IHeaderDictionary to)
-    {
-        foreach (var (name, values) in from)
-        {
-            if (!HopByHop.Contains(name))
-            {
-                to[name] = values.ToArray();
-            }
-        }
-    }
-
-    private static Task PlainAsync(HttpResponse response, int status, string message)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message + "\n");
-    }
-}
-
-/// <summary>One listener's relay: which edge serves it now (counted in <see cref="EdgeLoads"/>), what it got, why it ended.</summary>
-internal sealed class Relay(HttpContext context, ClusterState cluster, string mount, long started, bool failover)
-{
-    public HttpContext Context { get; } = context;
-
-    public ClusterState Cluster { get; } = cluster;
-
-    public string Mount { get; } = mount;
-
-    public long Started { get; } = started;
-
-    /// <summary>Whether the stream may go on from another edge (a listener stream, and <see cref="GatewayOptions.Failover"/>).</summary>
-    public bool Failover { get; } = failover;
-
-    public string? EdgeId { get; private set; }
-
-    public Uri? Edge { get; private set; }
-
-    public long Bytes { get; set; }
-
-    public int Failovers { get; set; }
-
-    public string Reason { get; set; } = "refused";
-
-    private CancellationTokenSource? _stream;
-
-    /// <summary>When the current edge's stream last gave bytes (a <see cref="TimeProvider"/> timestamp).</summary>
-    public long LastData { get; set; }
-
-    /// <summary>True while a stream from an edge is being copied.</summary>
-    public bool Streaming => Volatile.Read(ref _stream) is not null;
-
-    /// <summary>Set when <see cref="StallWatchdog"/> ended the stream because its edge no longer answers.</summary>
-    public bool Stalled { get; private set; }
-
-    public void BeginStream(CancellationTokenSource stream, long now)
-    {
-        (LastData, Stalled) = (now, false);
-        Volatile.Write(ref _stream, stream);
-    }
-
-    public void EndStream() => Volatile.Write(ref _stream, null);
-
-    /// <summary>Ends the current edge's stream (the watchdog's verdict); the relay then goes on elsewhere.</summary>
-    public void EndStalled()
-    {
-        if (Volatile.Read(ref _stream) is { } stream)
-        {
-            Stalled = true;
-            try
-            {
-                stream.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // the stream ended meanwhile
-            }
-        }
-    }
-
-    /// <summary>Moves the relay's count to <paramref name="destination"/>.</summary>
-    public void Enter(EdgeLoads loads, DestinationState destination)
-    {
-        Leave(loads);
-        EdgeId = destination.DestinationId;
-        Edge = new Uri(destination.Model.Config.Address);
-        loads.Enter(EdgeId);
-    }
-
-    public void Leave(EdgeLoads loads)
-    {
-        if (EdgeId is not null)
-        {
-            loads.Leave(EdgeId);
-            EdgeId = null;
-        }
-    }
-}
-
-internal static partial class GatewayLog
-{
-    [LoggerMessage(5100, LogLevel.Information, "Listener on {Mount} failed over from edge {Edge} at offset {Offset}: {Outcome}")]
-    public static partial void FailedOver(ILogger logger, string mount, string edge, long offset, string outcome);
-
-    [LoggerMessage(5101, LogLevel.Warning, "Listener on {Mount} lost its edge at offset {Offset} and no other edge could continue it")]
-    public static partial void NoEdgeToFailOver(ILogger logger, string mount, long offset);
 }
