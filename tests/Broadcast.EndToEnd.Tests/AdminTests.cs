@@ -127,6 +127,58 @@ public sealed class AdminTests(OperatorFixture fixture)
         Assert.Equal("128k", Mp3Frames.Runs(listener.Bytes()));
     }
 
+    [Fact]
+    public async Task Admin_GeneratedQueries_AnIcecastAnswerEachTime_AndTheStationIsUndisturbed()
+    {
+        // Property test of the admin query parsing: seeded commands with generated, mutated and hostile parameters
+        // (BROADCAST_FUZZ_SEED / BROADCAST_FUZZ_CASES for a longer run). Every answer is Icecast's: 200 or 4xx with an
+        // iceresponse or a listing, never a 5xx; the mounts are never a live one, so nothing is killed or moved.
+        var ct = TestContext.Current.CancellationToken;
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("BROADCAST_FUZZ_SEED"), out var s) ? s : 1613;
+        var cases = int.TryParse(Environment.GetEnvironmentVariable("BROADCAST_FUZZ_CASES"), out var c) ? Math.Min(c, 20_000) : 300;
+        const string Mount = "/admin-fuzzed.mp3";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await using var source = SourceClient.StartTone(Cluster.Ingests[0].Address, Mount, seconds: 90, frequency: 440);
+        await Listener.WaitLiveAsync(http, new Uri(Cluster.Gateway, Mount), Timeout, Cluster.Logs);
+        await using var listener = await StreamRecorder.StartAsync(http, new Uri(Cluster.Gateway, Mount), ct);
+        string[] commands = ["listclients", "killclient", "killsource", "moveclients", "fallbacks", "metadata", "stats", "listmounts"];
+        string[] names = ["mount", "id", "destination", "fallback", "mode", "song", "url", "artist", "title", "charset"];
+        var random = new Random(seed);
+        for (var run = 0; run < cases; run++)
+        {
+            var query = new System.Text.StringBuilder();
+            for (var p = random.Next(0, 6); p > 0; p--)
+            {
+                var name = random.Next(8) == 0 ? FuzzValue(random) : names[random.Next(names.Length)];
+                query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(FuzzValue(random));
+            }
+
+            var command = $"/admin/{commands[random.Next(commands.Length)]}{(random.Next(2) == 0 ? ".json" : string.Empty)}{query}";
+            using var response = await SendAsync(http, HttpMethod.Get, new Uri(Cluster.Directory, command), Admin, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            Assert.True((int)response.StatusCode is 200 or 400 or 404, $"seed {seed} case {run}: {command}: {(int)response.StatusCode} {body}");
+            Assert.False(string.IsNullOrWhiteSpace(body), $"seed {seed} case {run}: {command}: an empty answer");
+        }
+
+        await listener.WaitForMoreAsync(16_000, Timeout, "the station, undisturbed by the generated queries");
+        Assert.Null(listener.EndedBy);
+        Assert.DoesNotContain("Unhandled exception", Cluster.Logs, StringComparison.Ordinal);
+    }
+
+    /// <summary>A parameter value: a valid-looking mount never live, a number, or escaped noise (NUL, CR/LF, dots, UTF-8 and not).</summary>
+    private static string FuzzValue(Random random)
+    {
+        string[] shapes = ["/fuzz-{0}.mp3", "{0}", "/../{0}", "//{0}", "/{0}/x", "-{1}", "{1}", "99999999999999999999{1}", "%2Ffuzz{0}", ""];
+        const string Alphabet = "abz09._-~%/\\:;&=?#+* \t";
+        var noise = new System.Text.StringBuilder();
+        for (var i = random.Next(0, random.Next(2) == 0 ? 12 : 400); i > 0; i--)
+        {
+            noise.Append(random.Next(4) == 0 ? $"%{random.Next(256):X2}" : Uri.EscapeDataString(Alphabet[random.Next(Alphabet.Length)].ToString()));
+        }
+
+        return string.Format(System.Globalization.CultureInfo.InvariantCulture, shapes[random.Next(shapes.Length)], noise, random.Next());
+    }
+
     internal static string Admin => SourceClient.Basic("admin", DirectoryCluster.AdminToken);
 
     internal static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, Uri url, string? credentials, CancellationToken cancellationToken)

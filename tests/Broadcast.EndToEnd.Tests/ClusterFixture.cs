@@ -18,12 +18,19 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public const int IngestNoAudioSeconds = 3;
 
+    /// <summary>Connections:HeaderTimeoutSeconds on the gateway and the edges (slowloris listeners).</summary>
+    public const int HeaderTimeoutSeconds = 3;
+
     public BroadcastCluster Cluster { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() =>
         Cluster = await BroadcastCluster.StartAsync(
             edges: 2,
-            edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "1" },
+            edgeSettings: new Dictionary<string, string>
+            {
+                ["Edge__IdleGraceSeconds"] = "1",
+                ["Connections__HeaderTimeoutSeconds"] = HeaderTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             ingestSettings: new Dictionary<string, string>
             {
                 // Short limits so the slowloris and idle-source tests finish quickly; ffmpeg sends its head at once
@@ -31,7 +38,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Ingest__HeaderTimeoutSeconds"] = IngestHeaderTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Ingest__SourceIdleTimeoutSeconds"] = IngestIdleTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Ingest__NoAudioSeconds"] = IngestNoAudioSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            });
+            },
+            gatewaySettings: new Dictionary<string, string> { ["Connections__HeaderTimeoutSeconds"] = HeaderTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }

@@ -42,6 +42,50 @@ public sealed class GatewayInputTests(ClusterFixture fixture)
         Assert.True(live.IsSuccessStatusCode, $"{shape}: the gateway stopped answering");
     }
 
+    [Fact]
+    public async Task SlowlorisAndSilentListeners_ClosedAfterTheHeaderTimeout_OnGatewayAndEdge_ListenersUndisturbed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/e2e-slow-heads.mp3";
+        var cluster = fixture.Cluster;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, Mount, "mp3", seconds: 40);
+        await Listener.WaitLiveAsync(http, new Uri(cluster.Gateway, Mount), LivePathTests.LiveTimeout, cluster.Logs);
+        await using var listener = await StreamRecorder.StartAsync(http, new Uri(cluster.Gateway, Mount), ct);
+        var clients = new List<TcpClient>();
+        try
+        {
+            // On the public URL and on an edge: heads that never end (one header line a second would still be one
+            // head), and connections that never send a byte. Each is closed by the server once the header time is up.
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var target in new[] { cluster.Gateway, cluster.Edges[0] })
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    var client = new TcpClient();
+                    clients.Add(client);
+                    await client.ConnectAsync(target.Host, target.Port, ct);
+                    if (i % 2 == 0)
+                    {
+                        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET {Mount} HTTP/1.1\r\nHost: x\r\nX-Slow: {i}"), ct);
+                    }
+                }
+            }
+
+            var replies = await Task.WhenAll(clients.Select(c => ReadToEndAsync(c.GetStream(), ct)));
+
+            Assert.All(replies, reply => Assert.True(reply.Length == 0 || reply.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), "expected a close or a 408, got: " + reply));
+            Assert.True(started.Elapsed >= TimeSpan.FromSeconds(ClusterFixture.HeaderTimeoutSeconds - 1), $"closed after {started.Elapsed}: before the header time was up");
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+
+        await listener.WaitForMoreAsync(16_000, TimeSpan.FromSeconds(20), "the listener, undisturbed by the slow heads");
+        Assert.Null(listener.EndedBy);
+    }
+
     private static int Count(string text, string what)
     {
         var count = 0;

@@ -38,7 +38,7 @@ internal sealed partial class ListenerProxy(
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(15), // YARP's default: a busy edge accepts slowly, not never
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10), // below the edges' idle close (Connections:HeaderTimeoutSeconds)
         ConnectCallback = (endpoint, cancellationToken) => ConnectAsync(endpoint.DnsEndPoint, stalled.Value.SendBufferBytes, cancellationToken),
     });
 
