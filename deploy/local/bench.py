@@ -120,6 +120,8 @@ class Broadcast:
         def service(name, port, **settings):
             env = dict(os.environ, ASPNETCORE_URLS=f"http://127.0.0.1:{port}", Logging__LogLevel__Default="Warning",
                        Nats__Url=f"nats://127.0.0.1:{self.nats}", **settings)
+            # BENCH_ENV="Edge__LeanListeners=false Listeners__SendBufferBytes=0": settings for every service (A/B runs)
+            env.update(pair.split("=", 1) for pair in os.environ.get("BENCH_ENV", "").split() if "=" in pair)
             dll = os.path.join(ROOT, f"services/Broadcast.{name}/bin/Release/net10.0/Broadcast.{name}.dll")
             return Proc(name.lower(), ["dotnet", dll], log, env)
 

@@ -2,6 +2,7 @@
 # The side-by-side benchmark (issue #5): Icecast 2 and Broadcast on this machine, same source, same swarm.
 # Installs icecast2, nats-server, ffmpeg and python3 from Debian when missing, builds, and runs deploy/local/bench.py
 # (see --help there). Takes about 30 minutes with the defaults; `--sizes 1000 --cycles 1 --hold 20` is a quick look.
+# BENCH_ENV="Edge__LeanListeners=false" passes settings to every Broadcast service, so an A/B is one flag.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"

@@ -74,4 +74,11 @@ internal sealed class EdgeOptions
     /// <summary>Milliseconds to wait for the owning ingest to answer metadata and burst requests; no answer means offline.</summary>
     [Range(50, 30_000)]
     public int RequestTimeoutMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Serve listener streams on the lean path (a listener's connection read and served beside Kestrel's HTTP pipeline,
+    /// <c>ListenerConnectionMiddleware</c>). False sends every request through Kestrel's pipeline, which then serves the
+    /// stream on the same socket while holding its HTTP connection and request for the stream's life: the A/B of issue #17.
+    /// </summary>
+    public bool LeanListeners { get; set; } = true;
 }

@@ -19,6 +19,9 @@ builder.Services.AddSingleton<StationFeedRegistry>();
 builder.Services.AddSingleton<EdgeIdentity>();
 builder.Services.AddSingleton<ListenerDirectory>();
 builder.Services.AddSingleton<ListenerDrain>();
+builder.Services.AddSingleton<ListenerStreams>();
+builder.Services.AddSingleton<ListenerConnectionMiddleware>();
+builder.Services.AddHostedService<ListenerStallWatch>();
 
 // Kestrel waits for the draining listeners (ListenerDrain) up to the host's shutdown timeout, then aborts the rest.
 var drainSeconds = builder.Configuration.GetValue($"{EdgeOptions.Section}:{nameof(EdgeOptions.DrainSeconds)}", new EdgeOptions().DrainSeconds);
@@ -31,9 +34,17 @@ if (!string.IsNullOrEmpty(directoryUrl))
     builder.Services.AddHostedService<DirectoryReporter>();
 }
 
-// A slow listener pins at most this much in Kestrel: 16 KiB ≈ 1 s of 128 kbit/s audio. The default 64 KiB cost
-// about 66 KiB per stalled listener (research/dotnet.md §1.3–1.4).
+// A slow client of Kestrel's pipeline pins at most this much: 16 KiB. The default 64 KiB cost about 66 KiB per stalled
+// listener (research/dotnet.md §1.3–1.4) when streams went through it; they now go from the ring to the socket.
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
+
+// Listener streams on the lean path: a listener's first request head is read here and its stream served on the
+// socket; everything else (and every byte of it) goes on to Kestrel's HTTP pipeline.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+{
+    var lean = listen.ApplicationServices.GetRequiredService<ListenerConnectionMiddleware>();
+    listen.Use(next => connection => lean.InvokeAsync(connection, next));
+}));
 
 var app = builder.Build();
 app.MapServiceDefaults();

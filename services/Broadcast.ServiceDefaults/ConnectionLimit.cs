@@ -40,4 +40,11 @@ public static class ConnectionLimit
     /// <summary>The cap for this process on Linux; null elsewhere or when there is no finite limit.</summary>
     public static long? ForThisProcess(int filesPerConnection) =>
         OperatingSystem.IsLinux() && File.Exists("/proc/self/limits") ? FromProcLimits(File.ReadAllText("/proc/self/limits"), filesPerConnection) : null;
+
+    /// <summary>
+    /// <c>Connections:HeaderTimeoutSeconds</c> (Icecast's header-timeout, 15 s): the time a connection has to send its
+    /// request head, and the longest a connection may stay silent before or between requests.
+    /// </summary>
+    public static TimeSpan HeaderTimeout(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        TimeSpan.FromSeconds(Math.Max(1, Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue(configuration, "Connections:HeaderTimeoutSeconds", 15)));
 }

@@ -58,10 +58,10 @@ public static class ServiceDefaultsSetup
         // Proxies (the gateway) say Connections:FilesPerConnection = 2; Connections:MaxConcurrent overrides the cap.
         var filesPerConnection = builder.Configuration.GetValue("Connections:FilesPerConnection", 1);
         var cap = builder.Configuration.GetValue<long?>("Connections:MaxConcurrent") ?? ConnectionLimit.ForThisProcess(filesPerConnection);
-        // Connections:HeaderTimeoutSeconds (Icecast's header-timeout, 15 s): a connection must send its request head within
-        // it, and one that sends nothing (before its first request or between two) is closed after it. Kestrel's defaults,
-        // 30 s for the head and 130 s of silence, let idle sockets pile up (slowloris); the first byte starts the former.
-        var headerTimeout = TimeSpan.FromSeconds(Math.Max(1, builder.Configuration.GetValue("Connections:HeaderTimeoutSeconds", 15)));
+        // Connections:HeaderTimeoutSeconds: a connection must send its request head within it, and one that sends nothing
+        // (before its first request or between two) is closed after it. Kestrel's defaults, 30 s for the head and 130 s of
+        // silence, let idle sockets pile up (slowloris); the first byte starts the former.
+        var headerTimeout = ConnectionLimit.HeaderTimeout(builder.Configuration);
         builder.Services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = cap;

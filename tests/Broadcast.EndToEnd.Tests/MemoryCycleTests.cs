@@ -64,6 +64,54 @@ public sealed class MemoryCycleTests
         Assert.True(after[^1] <= after[0] + AllowedCreep, "RSS crept over the cycles: " + figures);
     }
 
+    [Fact]
+    public async Task Edge_SteadyListeners_AllocateNothingPerListener()
+    {
+        // The lean path's promise (issue #17): once listeners stream, the edge's allocations do not grow with them. The
+        // edge's allocation rate with a few listeners and with many, over the same window; the slope is what one more
+        // listener costs per second (each gets two to four sends a second), and it must be about nothing.
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-allocations.mp3", "mp3", seconds: 300);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var edge = cluster.Edges[0];
+        var url = new Uri(edge, "/e2e-allocations.mp3");
+        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
+        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up: JIT, pools and the thread pool at full size
+
+        var few = await AllocationRateAsync(http, edge, url, Few, ct);
+        var many = await AllocationRateAsync(http, edge, url, Many, ct);
+        var perListener = (many - few) / (Many - Few);
+
+        var figures = $"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {perListener:F1} B/s per listener";
+        TestContext.Current.TestOutputHelper?.WriteLine("edge allocations: " + figures);
+        Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per listener: " + figures);
+    }
+
+    private const int Few = 20;
+
+    private const int Many = 400;
+
+    /// <summary>Well under one small object per listener per send (a 24-byte object at three sends a second is 72).</summary>
+    private const double AllowedBytesPerListenerSecond = 48;
+
+    /// <summary>Bytes the edge allocates per second while <paramref name="listeners"/> stream, measured over 8 s once all are in.</summary>
+    private static async Task<double> AllocationRateAsync(HttpClient http, Uri edge, Uri url, int listeners, CancellationToken ct)
+    {
+        var listening = ListenAsync(url, listeners, TimeSpan.FromSeconds(16), ct); // they leave by themselves after the window
+        await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() >= listeners, TimeSpan.FromSeconds(6), $"{listeners} listeners on the edge");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = await AllocatedAsync(http, edge, ct);
+        await Task.Delay(TimeSpan.FromSeconds(8), ct); // the measurement window
+        var after = await AllocatedAsync(http, edge, ct);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await listening;
+        return (after - before) / seconds;
+    }
+
+    private static async Task<long> AllocatedAsync(HttpClient http, Uri edge, CancellationToken ct) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri(edge, "/healthz/memory"), ct)).RootElement.GetProperty("allocatedBytes").GetInt64();
+
     /// <summary>
     /// Waits until every listener has left and the governor has collected after that, then reads RSS. A collection that
     /// ran while the listeners' connections were still closing does not count: seen twice in clean-clone runs, it left

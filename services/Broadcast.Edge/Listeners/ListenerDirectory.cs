@@ -20,6 +20,15 @@ internal sealed class ListenerDirectory
 
     public bool TryGet(long id, out ListenerSession? listener) => _listeners.TryGetValue(id, out listener);
 
+    /// <summary>Every listener, enumerated in place (no snapshot is copied).</summary>
+    public IEnumerable<ListenerSession> All()
+    {
+        foreach (var pair in _listeners)
+        {
+            yield return pair.Value;
+        }
+    }
+
     /// <summary>The listeners of <paramref name="mount"/> (every listener when null).</summary>
     public IEnumerable<ListenerSession> Of(string? mount) =>
         mount is null ? _listeners.Values : _listeners.Values.Where(l => l.Feed.Station.Mount == mount);

@@ -7,6 +7,9 @@ namespace Broadcast.Edge.Listeners;
 /// <summary>Where a listener's stream goes on: a resume (<c>from=</c>, <c>icyphase=</c>), past a gap, into a new session.</summary>
 internal static partial class ListenerEndpoint
 {
+    /// <summary>How far past the newest byte a resume may ask for: a few chunks of skew between edges.</summary>
+    private const int ResumeSlackBytes = 64 * 1024;
+
     /// <summary>
     /// For a lagged cursor: true when it fell out of the ring because of <paramref name="gap"/> (it was in the ring when
     /// the gap happened), not by its own lag; then <paramref name="resumeAt"/> is the first byte after the gap, or null
@@ -24,26 +27,9 @@ internal static partial class ListenerEndpoint
         return true;
     }
 
-    /// <summary>The station's new session when it streams the same content type as the ended one; null otherwise (released).</summary>
-    private static async Task<StationFeed?> SuccessorAsync(StationFeedRegistry registry, StationFeed ended, CancellationToken aborted)
-    {
-        var next = await registry.AcquireAsync(ended.Station, aborted).ConfigureAwait(false);
-        if (next is null || next == ended || next.Metadata.ContentType != ended.Metadata.ContentType)
-        {
-            if (next is not null)
-            {
-                registry.Release(next);
-            }
-
-            return null;
-        }
-
-        return next;
-    }
-
     /// <summary><c>icyphase=</c>: audio bytes before the first ICY block (1 to the interval); null when absent or out of range.</summary>
-    internal static int? IcyPhase(IQueryCollection query, int metaint) =>
-        query["icyphase"] is { Count: > 0 } values && int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var phase) && phase >= 1 && phase <= metaint
+    internal static int? IcyPhase(string? value, int metaint) =>
+        value is not null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var phase) && phase >= 1 && phase <= metaint
             ? phase
             : null;
 
@@ -51,19 +37,19 @@ internal static partial class ListenerEndpoint
     /// Checks a resume request (<c>from=&lt;offset&gt;</c>, optionally <c>session=&lt;id&gt;</c>): 400 for a malformed
     /// one, 416 when this edge no longer (or not yet) holds that offset of that session.
     /// </summary>
-    private static (int Status, string Message)? ResumeError(IQueryCollection query, StationFeed feed, out long cursor)
+    internal static (int Status, string Message)? ResumeError(ListenerRequest request, StationFeed feed, out long cursor)
     {
         var ring = feed.Ring;
         var session = feed.Metadata.SessionId.ToString("N");
-        if (!long.TryParse(query["from"][0], NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
+        if (!long.TryParse(request.From, NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
         {
             return (StatusCodes.Status400BadRequest, "from= must be a byte offset (a non-negative integer)");
         }
 
-        var wanted = query["session"];
-        if (wanted.Count > 0 && !string.Equals(wanted[0], session, StringComparison.OrdinalIgnoreCase))
+        var wanted = request.Session;
+        if (wanted is not null && !string.Equals(wanted, session, StringComparison.OrdinalIgnoreCase))
         {
-            return (StatusCodes.Status416RangeNotSatisfiable, $"session {StationName.Printable(wanted[0] ?? string.Empty)} is over; the station now streams session {session}");
+            return (StatusCodes.Status416RangeNotSatisfiable, $"session {StationName.Printable(wanted)} is over; the station now streams session {session}");
         }
 
         // Slightly ahead is fine (this edge may be a chunk behind the one the listener left); it waits for the bytes.

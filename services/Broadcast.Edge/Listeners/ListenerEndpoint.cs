@@ -1,26 +1,35 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
 using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults.Listeners;
 using Broadcast.Shared.Buffers;
 using Broadcast.Shared.Stations;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 
 namespace Broadcast.Edge.Listeners;
 
 /// <summary>
-/// <c>GET</c>/<c>HEAD /{mount}</c>: a listener is a cursor into the station's ring plus its connection. Bytes go
-/// from the ring straight into Kestrel's pipe (one copy), up to 16 KiB per socket write; nothing is queued
-/// per listener, and a listener that falls out of the ring is dropped or resynced.
+/// A listener's stream: a cursor into the station's ring and its socket. Audio is sent from the ring's own memory
+/// (no per-listener pipe, no copy into a pool block), up to 64 KiB per send, with an ICY block after every interval
+/// for listeners who ask; nothing is queued per listener, and a listener that falls out of the ring is dropped or
+/// resynced. Most listeners arrive on the lean path (<see cref="ListenerConnectionMiddleware"/>), where the listener's
+/// connection is only Kestrel's transport; a stream asked for on a connection Kestrel already serves comes through
+/// <see cref="ListenerEndpoint.HandleAsync"/> and goes the same way on its socket.
 /// </summary>
-internal static partial class ListenerEndpoint
+internal sealed partial class ListenerStreams(
+    StationFeedRegistry registry,
+    ListenerDirectory listeners,
+    ServiceDefaults.Health.Draining draining,
+    EdgeIdentity identity,
+    IOptions<EdgeOptions> options,
+    IOptions<StalledListenerOptions> stalled,
+    TimeProvider time,
+    ILogger<StationFeed> logger)
 {
-    /// <summary>Most bytes copied per flush: Kestrel's write buffer limit on this edge (Program.cs), about 1 s of 128 kbit/s.</summary>
-    private const int FlushBytes = 16 * 1024;
-
-    /// <summary>How far past the newest byte a resume may ask for: a few chunks of skew between edges.</summary>
-    private const int ResumeSlackBytes = 64 * 1024;
+    /// <summary>Most bytes per send: a burst in one or two sends, and a chunk's worth of audio at a time afterwards.</summary>
+    private const int SendBytes = 64 * 1024;
 
     /// <summary>Stream offset of the first audio byte of this response (after any Ogg header pages); what <c>from=</c> takes.</summary>
     private const string OffsetHeader = "Broadcast-Offset";
@@ -31,50 +40,49 @@ internal static partial class ListenerEndpoint
     /// <summary>The source session the offsets belong to; pass it back as <c>session=</c> when resuming.</summary>
     private const string SessionHeader = "Broadcast-Session";
 
-    public static async Task HandleAsync(HttpContext context, string mount, StationFeedRegistry registry, IOptions<EdgeOptions> options, ILogger<StationFeed> logger)
+    /// <summary>Serves one listener request from its refusal or head to the stream's end.</summary>
+    public async Task ServeAsync(ListenerRequest request, ListenerLine line)
     {
-        var requested = context.RequestServices.GetRequiredService<TimeProvider>().GetTimestamp();
-        var response = context.Response;
-        if (!StationName.TryParse("/" + mount, out var station, out var error))
+        var requested = time.GetTimestamp();
+        if (!StationName.TryParse(request.Mount, out var station, out var error))
         {
-            await PlainAsync(response, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(error), context.RequestAborted).ConfigureAwait(false);
+            await line.ReplyAsync(request, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(error)).ConfigureAwait(false);
             return;
         }
 
-        if (context.RequestServices.GetRequiredService<ServiceDefaults.Health.Draining>().IsDraining)
+        if (draining.IsDraining)
         {
             // Going away (SIGTERM, preStop): no new listeners; a gateway tries the next edge, resuming where it was.
-            response.Headers.RetryAfter = "1";
-            await PlainAsync(response, StatusCodes.Status503ServiceUnavailable, "this edge is draining", context.RequestAborted).ConfigureAwait(false);
+            await line.ReplyAsync(request, StatusCodes.Status503ServiceUnavailable, "this edge is draining", retryAfter: "1").ConfigureAwait(false);
             return;
         }
 
-        var feed = await registry.AcquireAsync(station, context.RequestAborted).ConfigureAwait(false);
+        var feed = await registry.AcquireAsync(station, line.Closed).ConfigureAwait(false);
         if (feed is null)
         {
-            await PlainAsync(response, StatusCodes.Status404NotFound, $"station {station.Mount} is not live", context.RequestAborted).ConfigureAwait(false);
+            await line.ReplyAsync(request, StatusCodes.Status404NotFound, $"station {station.Mount} is not live").ConfigureAwait(false);
             return;
         }
 
-        var services = context.RequestServices;
-        var listeners = services.GetRequiredService<ListenerDirectory>();
-        var client = services.GetRequiredService<ServiceDefaults.Clients.TrustedProxies>().ClientOf(context)?.ToString() ?? string.Empty;
-        var listener = new ListenerSession(listeners.NextId(), feed, client, context.Request.Headers.UserAgent.ToString(), requested, context);
-        var head = HttpMethods.IsHead(context.Request.Method);
-        if (!head)
+        var listener = new ListenerSession(listeners.NextId(), feed, request.Client?.ToString() ?? string.Empty, request.UserAgent, requested, line);
+        if (!request.Head)
         {
             listeners.Add(listener); // a HEAD is answered at once: no listener to list
-            listener.Span = ListenerSpan(listener, services.GetRequiredService<EdgeIdentity>().Id);
+            listener.Span = ListenerSpan(listener, request, identity.Id);
             EdgeMetrics.Connects.Add(1, EdgeMetrics.Station(feed.Station.Mount));
         }
 
         try
         {
-            await ServeAsync(context, listener, registry, options.Value, logger).ConfigureAwait(false);
+            await ServeAsync(request, listener).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // the listener went away (reset, aborted by killclient, a drain or the stall watch): the normal way to end
         }
         finally
         {
-            if (!head)
+            if (!request.Head)
             {
                 EdgeMetrics.Disconnects.Add(1, EdgeMetrics.Station(listener.Feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.end_reason", listener.EndReason));
                 EndSpan(listener);
@@ -89,76 +97,291 @@ internal static partial class ListenerEndpoint
         }
     }
 
-    private static async Task ServeAsync(HttpContext context, ListenerSession listener, StationFeedRegistry registry, EdgeOptions options, ILogger logger)
+    private async Task ServeAsync(ListenerRequest request, ListenerSession listener)
     {
         var feed = listener.Feed;
-        var response = context.Response;
-        var ring = feed.Ring;
+        var line = listener.Line;
+        var settings = options.Value;
         long cursor;
         byte[] oggHeaders = [];
-        var from = context.Request.Query["from"];
-        if (from.Count > 0)
+        if (request.From is not null)
         {
-            if (ResumeError(context.Request.Query, feed, out cursor) is { } refusal)
+            if (ListenerEndpoint.ResumeError(request, feed, out cursor) is { } refusal)
             {
-                await PlainAsync(response, refusal.Status, refusal.Message, context.RequestAborted).ConfigureAwait(false);
+                await line.ReplyAsync(request, refusal.Status, refusal.Message).ConfigureAwait(false);
                 return;
             }
         }
         else
         {
-            cursor = feed.Join(options, out oggHeaders);
+            cursor = feed.Join(settings, out oggHeaders);
         }
 
         // ICY metadata in-band for MP3 and AAC listeners who ask; Ogg carries titles in its own comment headers, and
         // Icecast, too, answers Ogg listeners without icy-metaint.
-        var metaint = IcyClients.WantsIcyMetadata(context.Request.Headers) && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
-            ? options.IcyMetaInterval
+        var metaint = request.WantsIcyMetadata && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
+            ? settings.IcyMetaInterval
             : 0;
-        WriteHeaders(response, feed.Metadata);
-        if (metaint > 0)
+        if (!request.Head)
         {
-            response.Headers["icy-metaint"] = metaint.ToString(CultureInfo.InvariantCulture);
+            // A stalled listener is cut by the stall watch (Listeners:StalledSeconds), with a send buffer we chose (the
+            // kernel's autotuning held ≈ 690 KiB per stalled listener: research/dotnet.md §1.3); the ring's lag policy
+            // remains the first rule.
+            SetSendBuffer(line.Socket, stalled.Value.SendBufferBytes);
         }
 
-        if (IcyClients.WantsUnchunked(context.Request))
-        {
-            response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
-        }
-
-        response.Headers[OffsetHeader] = cursor.ToString(CultureInfo.InvariantCulture);
-        response.Headers[HeaderBytesHeader] = oggHeaders.Length.ToString(CultureInfo.InvariantCulture);
-        response.Headers[SessionHeader] = feed.Metadata.SessionId.ToString("N");
-        if (HttpMethods.IsHead(context.Request.Method))
+        var head = ResponseHead(request, feed.Metadata, metaint, cursor, oggHeaders.Length);
+        await line.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
+        if (request.Head)
         {
             return;
         }
 
-        // A stalled listener is cut after Listeners:StalledSeconds below 1 KiB/s, with a send buffer we chose (Kestrel's
-        // default rate, 240 B/s, kept one for ~4.5 min: research/dotnet.md §1.3); the ring's lag policy remains the first rule.
-        StalledListeners.Apply(context, context.RequestServices.GetRequiredService<IOptions<StalledListenerOptions>>().Value);
-        var writer = response.BodyWriter;
         if (oggHeaders.Length > 0)
         {
-            await writer.WriteAsync(oggHeaders, context.RequestAborted).ConfigureAwait(false);
+            await line.Socket.SendAsync(oggHeaders, SocketFlags.None).ConfigureAwait(false);
         }
 
         EdgeLog.ListenerJoined(logger, feed.Station.Mount, listener.Address, cursor);
         var icy = new IcyInterleave(metaint);
-        if (metaint > 0 && IcyPhase(context.Request.Query, metaint) is { } phase)
+        if (metaint > 0 && ListenerEndpoint.IcyPhase(request.IcyPhase, metaint) is { } phase)
         {
             icy.UntilBlock = phase; // a gateway continuing a listener from another edge: the interleave goes on where it was
         }
 
-        var sent = await StreamAsync(context, listener, registry, cursor, icy, options.LagPolicy, logger).ConfigureAwait(false);
-        listener.BytesSent = sent;
-        EdgeLog.ListenerLeft(logger, listener.Feed.Station.Mount, listener.Address, sent);
+        try
+        {
+            await StreamAsync(listener, cursor, icy).ConfigureAwait(false);
+        }
+        finally
+        {
+            EdgeLog.ListenerLeft(logger, listener.Feed.Station.Mount, listener.Address, listener.BytesSent);
+        }
     }
 
-    /// <summary>The listener-session span: a child of the request's server span, so of the gateway's, one trace per listener.</summary>
-    private static System.Diagnostics.Activity? ListenerSpan(ListenerSession listener, string edge)
+    /// <summary>The stream loop: send what the ring holds past the cursor, wait for the next chunk, and the rules in between.</summary>
+    private async Task StreamAsync(ListenerSession listener, long cursor, IcyInterleave icy)
     {
-        var span = EdgeMetrics.Source.StartActivity("listener.session");
+        var line = listener.Line;
+        var socket = line.Socket;
+        var closed = line.Closed;
+        var waiter = new ListenerWaiter();
+        var feed = listener.Feed;
+        var signal = feed.NextSignal();
+        var policy = options.Value.LagPolicy;
+        while (!closed.IsCancellationRequested)
+        {
+            if (listener.TakeMove() is { } destination)
+            {
+                // moveclients: the same connection goes on with the other station, from its newest frame (for Ogg, after
+                // that chain's headers). Offsets from here on are the other station's, so resume is not offered for it.
+                EdgeLog.ListenerMoved(logger, feed.Station.Mount, destination.Station.Mount, listener.Address);
+                listener.Feed = destination;
+                registry.Release(feed);
+                feed = destination;
+                signal = feed.NextSignal();
+                cursor = feed.Join(0, out var headers);
+                await SendAsync(listener, headers).ConfigureAwait(false);
+                continue;
+            }
+
+            var seen = signal.Version;
+            var ring = feed.Ring;
+            var room = icy.Interval > 0 ? Math.Min(SendBytes, icy.UntilBlock) : SendBytes;
+            var status = ring.TryPeek(cursor, room, out var data, out var lease);
+            if (status == RingReadStatus.Data)
+            {
+                try
+                {
+                    line.SendingSince = time.GetTimestamp();
+                    await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    line.SendingSince = 0;
+                    lease.Dispose();
+                }
+
+                if (!ring.IsStillHeld(cursor))
+                {
+                    status = RingReadStatus.Lagged; // the writer lapped the cursor during the send: what went out may be torn
+                }
+                else
+                {
+                    if (listener.BytesSent == 0)
+                    {
+                        EdgeMetrics.TimeToFirstByte.Record(time.GetElapsedTime(listener.Joined).TotalSeconds, EdgeMetrics.Station(feed.Station.Mount));
+                    }
+
+                    cursor += data.Length;
+                    listener.BytesSent += data.Length;
+                    EdgeMetrics.BytesOut.Add(data.Length, EdgeMetrics.Station(feed.Station.Mount));
+                    if (icy.Interval > 0 && (icy.UntilBlock -= data.Length) == 0)
+                    {
+                        await SendAsync(listener, icy.NextBlock(feed.TitleAt(cursor))).ConfigureAwait(false);
+                        icy.UntilBlock = icy.Interval;
+                    }
+
+                    continue;
+                }
+            }
+
+            if (status == RingReadStatus.Lagged && ListenerEndpoint.IsAcrossGap(cursor, feed.LastGap, ring.Start, out var afterGap))
+            {
+                // Not this listener's lag: bytes never reached the edge (the broker restarted). It goes on after the gap.
+                var resumeAt = afterGap ?? ring.NewestSyncPoint();
+                EdgeLog.ListenerAcrossGap(logger, feed.Station.Mount, listener.Address, cursor, resumeAt);
+                EdgeMetrics.Resyncs.Add(1, EdgeMetrics.Station(feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.resync_reason", "gap"));
+                cursor = resumeAt;
+            }
+            else if (status == RingReadStatus.Lagged)
+            {
+                var drop = policy == LagPolicy.Drop;
+                EdgeLog.ListenerLagged(logger, feed.Station.Mount, cursor, ring.Start, drop ? "dropped" : "resynced");
+                (drop ? EdgeMetrics.Drops : EdgeMetrics.Resyncs).Add(1, EdgeMetrics.Station(feed.Station.Mount));
+                listener.Span?.AddEvent(new System.Diagnostics.ActivityEvent(drop ? "listener.dropped" : "listener.resync", tags: new System.Diagnostics.ActivityTagsCollection { ["broadcast.cursor"] = cursor, ["broadcast.ring.start"] = ring.Start }));
+                if (drop)
+                {
+                    listener.EndReason = "lagged";
+                    break;
+                }
+
+                cursor = ring.NewestSyncPoint();
+            }
+            else if (feed.Ended)
+            {
+                if (feed.Superseded && await SuccessorAsync(feed, closed).ConfigureAwait(false) is { } next)
+                {
+                    // The source came back as a new session (its ingest died): the same connection goes on with it, from
+                    // about a burst back (what the new source sent so far). Offsets from here are the new session's.
+                    EdgeLog.ListenerFollowedSession(logger, feed.Station.Mount, listener.Address, next.Metadata.SessionId.ToString("N"));
+                    listener.Feed = next;
+                    registry.Release(feed);
+                    feed = next;
+                    signal = feed.NextSignal();
+                    cursor = feed.Join(options.Value, out var chain);
+                    await SendAsync(listener, chain).ConfigureAwait(false);
+                    continue;
+                }
+
+                listener.EndReason = "source_ended";
+                break;
+            }
+            else
+            {
+                // One shared wake-up per turn for the listener's wake group; disconnects are noticed at the next send.
+                await signal.WaitAsync(waiter, seen).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Bytes that are not the ring's (Ogg headers, an ICY block), counted as sent and watched like any send.</summary>
+    private async ValueTask SendAsync(ListenerSession listener, ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        var line = listener.Line;
+        line.SendingSince = time.GetTimestamp();
+        try
+        {
+            await line.Socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            line.SendingSince = 0;
+        }
+    }
+
+    /// <summary>The station's new session when it streams the same content type as the ended one; null otherwise (released).</summary>
+    private async Task<StationFeed?> SuccessorAsync(StationFeed ended, CancellationToken aborted)
+    {
+        var next = await registry.AcquireAsync(ended.Station, aborted).ConfigureAwait(false);
+        if (next is null || next == ended || next.Metadata.ContentType != ended.Metadata.ContentType)
+        {
+            if (next is not null)
+            {
+                registry.Release(next);
+            }
+
+            return null;
+        }
+
+        return next;
+    }
+
+    private static void SetSendBuffer(Socket socket, int bytes)
+    {
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.SendBufferSize = bytes;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // the listener left before its first byte; the first send notices
+        }
+    }
+
+    /// <summary>
+    /// The response head, as Icecast sends it: a body delimited by the connection's close (never chunked: ICY readers
+    /// that send HTTP/1.1, such as streamripper, cannot parse chunks), the station's <c>icy-*</c> headers, and the offsets
+    /// a gateway needs to continue the stream on another edge.
+    /// </summary>
+    private static byte[] ResponseHead(ListenerRequest request, StationMetadata metadata, int metaint, long cursor, int headerBytes)
+    {
+        var head = new StringBuilder(640)
+            .Append(request.Http10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n")
+            .Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture)).Append("\r\n")
+            .Append("Server: Broadcast\r\n");
+        Header(head, "Content-Type", metadata.ContentType);
+        head.Append("Cache-Control: no-cache, no-store\r\nPragma: no-cache\r\nAccess-Control-Allow-Origin: *\r\n")
+            .Append("Access-Control-Expose-Headers: icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-metaint, icy-audio-info, Broadcast-Offset, Broadcast-Header-Bytes, Broadcast-Session\r\n")
+            .Append("Accept-Ranges: none\r\n"); // a live stream: a Range request is answered with the stream, never 416
+        Header(head, "icy-name", metadata.Name);
+        Header(head, "icy-description", metadata.Description);
+        Header(head, "icy-genre", metadata.Genre);
+        Header(head, "icy-url", metadata.Url);
+        Header(head, "icy-pub", metadata.Public ? "1" : "0");
+        if (metadata.Bitrate > 0)
+        {
+            Header(head, "icy-br", metadata.Bitrate.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (metaint > 0)
+        {
+            Header(head, "icy-metaint", metaint.ToString(CultureInfo.InvariantCulture));
+        }
+
+        Header(head, OffsetHeader, cursor.ToString(CultureInfo.InvariantCulture));
+        Header(head, HeaderBytesHeader, headerBytes.ToString(CultureInfo.InvariantCulture));
+        Header(head, SessionHeader, metadata.SessionId.ToString("N"));
+        head.Append("Connection: close\r\n\r\n");
+        return Encoding.UTF8.GetBytes(head.ToString());
+    }
+
+    /// <summary>One header line; a value from an encoder is cut at any control character, so it cannot end the line.</summary>
+    private static void Header(StringBuilder head, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        var end = value.AsSpan().IndexOfAnyInRange('\0', '\u001f');
+        head.Append(name).Append(": ").Append(end < 0 ? value : value[..end]).Append("\r\n");
+    }
+
+    /// <summary>The listener-session span: a child of the caller's (the gateway's listener span), one trace per listener.</summary>
+    private static System.Diagnostics.Activity? ListenerSpan(ListenerSession listener, ListenerRequest request, string edge)
+    {
+        var span = EdgeMetrics.Source.StartActivity("listener.session", System.Diagnostics.ActivityKind.Server, request.Parent);
         span?.SetTag("broadcast.station", listener.Feed.Station.Mount)
             .SetTag("broadcast.edge", edge)
             .SetTag("broadcast.listener.id", listener.Id)
@@ -183,184 +406,30 @@ internal static partial class ListenerEndpoint
         span.SetTag("broadcast.end_reason", listener.EndReason).SetTag("broadcast.listener.bytes", listener.BytesSent);
         span.Dispose();
     }
+}
 
-    private static async Task<long> StreamAsync(HttpContext context, ListenerSession listener, StationFeedRegistry registry, long cursor, IcyInterleave icy, LagPolicy policy, ILogger logger)
+/// <summary><c>GET</c>/<c>HEAD /{mount}</c> reaching Kestrel's pipeline (see <see cref="ListenerStreams"/>), and the stream rules that need no socket.</summary>
+internal static partial class ListenerEndpoint
+{
+    public static async Task HandleAsync(HttpContext context, string mount, ListenerStreams streams, ServiceDefaults.Clients.TrustedProxies trusted)
     {
-        var writer = context.Response.BodyWriter;
-        var aborted = context.RequestAborted;
-        long sent = 0;
-        var waiter = new ListenerWaiter();
-        var feed = listener.Feed;
-        var signal = feed.NextSignal();
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        while (!aborted.IsCancellationRequested)
+        var request = ListenerRequest.Of(context, mount, trusted);
+        if (context.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
         {
-            if (listener.TakeMove() is { } destination)
-            {
-                // moveclients: the same connection goes on with the other station, from its newest frame (for Ogg, after
-                // that chain's headers). Offsets from here on are the other station's, so resume is not offered for it.
-                EdgeLog.ListenerMoved(logger, feed.Station.Mount, destination.Station.Mount, listener.Address);
-                listener.Feed = destination;
-                registry.Release(feed);
-                feed = destination;
-                signal = feed.NextSignal();
-                cursor = feed.Join(0, out var headers);
-                if (headers.Length > 0)
-                {
-                    await writer.WriteAsync(headers, aborted).ConfigureAwait(false);
-                    sent += headers.Length;
-                }
-
-                continue;
-            }
-
-            var seen = signal.Version;
-            var (status, copied) = CopyAvailable(writer, feed, cursor, ref icy);
-            if (copied > 0)
-            {
-                if (sent == 0)
-                {
-                    EdgeMetrics.TimeToFirstByte.Record(time.GetElapsedTime(listener.Joined).TotalSeconds, EdgeMetrics.Station(feed.Station.Mount));
-                }
-
-                cursor += copied;
-                sent += copied;
-                EdgeMetrics.BytesOut.Add(copied, EdgeMetrics.Station(feed.Station.Mount));
-                var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-            else if (status == RingReadStatus.Lagged && IsAcrossGap(cursor, feed.LastGap, feed.Ring.Start, out var afterGap))
-            {
-                // Not this listener's lag: bytes never reached the edge (the broker restarted). It goes on after the gap.
-                var resumeAt = afterGap ?? feed.Ring.NewestSyncPoint();
-                EdgeLog.ListenerAcrossGap(logger, feed.Station.Mount, listener.Address, cursor, resumeAt);
-                EdgeMetrics.Resyncs.Add(1, EdgeMetrics.Station(feed.Station.Mount), new KeyValuePair<string, object?>("broadcast.resync_reason", "gap"));
-                cursor = resumeAt;
-            }
-            else if (status == RingReadStatus.Lagged)
-            {
-                var drop = policy == LagPolicy.Drop;
-                EdgeLog.ListenerLagged(logger, feed.Station.Mount, cursor, feed.Ring.Start, drop ? "dropped" : "resynced");
-                (drop ? EdgeMetrics.Drops : EdgeMetrics.Resyncs).Add(1, EdgeMetrics.Station(feed.Station.Mount));
-                listener.Span?.AddEvent(new System.Diagnostics.ActivityEvent(drop ? "listener.dropped" : "listener.resync", tags: new System.Diagnostics.ActivityTagsCollection { ["broadcast.cursor"] = cursor, ["broadcast.ring.start"] = feed.Ring.Start }));
-                if (drop)
-                {
-                    listener.EndReason = "lagged";
-                    break;
-                }
-
-                cursor = feed.Ring.NewestSyncPoint();
-            }
-            else if (feed.Ended)
-            {
-                if (feed.Superseded && await SuccessorAsync(registry, feed, aborted).ConfigureAwait(false) is { } next)
-                {
-                    // The source came back as a new session (its ingest died): the same connection goes on with it, from
-                    // about a burst back (what the new source sent so far). Offsets from here are the new session's.
-                    EdgeLog.ListenerFollowedSession(logger, feed.Station.Mount, listener.Address, next.Metadata.SessionId.ToString("N"));
-                    listener.Feed = next;
-                    registry.Release(feed);
-                    feed = next;
-                    signal = feed.NextSignal();
-                    cursor = feed.Join(context.RequestServices.GetRequiredService<IOptions<EdgeOptions>>().Value, out var chain);
-                    if (chain.Length > 0)
-                    {
-                        await writer.WriteAsync(chain, aborted).ConfigureAwait(false);
-                        sent += chain.Length;
-                    }
-
-                    continue;
-                }
-
-                listener.EndReason = "source_ended";
-                break;
-            }
-            else
-            {
-                // One shared wake-up per turn for the listener's wake group; disconnects are noticed at the next write.
-                await signal.WaitAsync(waiter, seen).ConfigureAwait(false);
-            }
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return; // only a socket transport serves streams
         }
 
-        return sent;
-    }
-
-    /// <summary>
-    /// Moves what the ring holds past <paramref name="cursor"/> into Kestrel's pipe, up to <see cref="FlushBytes"/> of
-    /// audio, for one flush (one socket write), with an ICY block after every interval when the listener asked for
-    /// them. The status is that of the read that stopped the copy.
-    /// </summary>
-    private static (RingReadStatus Status, int Copied) CopyAvailable(PipeWriter writer, StationFeed feed, long cursor, ref IcyInterleave icy)
-    {
-        var ring = feed.Ring;
-        var copied = 0;
-        RingReadStatus status;
-        do
+        var line = new HttpLine(context, socket);
+        await streams.ServeAsync(request, line).ConfigureAwait(false);
+        if (!context.Response.HasStarted)
         {
-            // No size hint: with chunked encoding Kestrel adds its chunk framing to the hint, and a full block's
-            // worth plus framing no longer fits one pool block, so every write fell back to a fresh array.
-            var span = writer.GetSpan();
-            var room = Math.Min(span.Length, FlushBytes - copied);
-            if (icy.Interval > 0)
-            {
-                room = Math.Min(room, icy.UntilBlock);
-            }
-
-            status = ring.TryRead(cursor + copied, span[..room], out var read);
-            if (status != RingReadStatus.Data)
-            {
-                break;
-            }
-
-            writer.Advance(read);
-            copied += read;
-            if (icy.Interval > 0 && (icy.UntilBlock -= read) == 0)
-            {
-                writer.Write(icy.NextBlock(feed.TitleAt(cursor + copied)).Span);
-                icy.UntilBlock = icy.Interval;
-            }
+            context.Response.Headers.Connection = "close";
         }
-        while (copied < FlushBytes);
 
-        return (status, copied);
-    }
-
-    private static void WriteHeaders(HttpResponse response, StationMetadata metadata)
-    {
-        var headers = response.Headers;
-        response.ContentType = metadata.ContentType;
-        headers.CacheControl = "no-cache, no-store";
-        headers.Pragma = "no-cache";
-        headers.AccessControlAllowOrigin = "*";
-        headers.AccessControlExposeHeaders = "icy-br, icy-description, icy-genre, icy-name, icy-pub, icy-url, icy-metaint, icy-audio-info, Broadcast-Offset, Broadcast-Header-Bytes, Broadcast-Session";
-        headers.AcceptRanges = "none"; // a live stream: a Range request is answered with the stream, never 416
-        SetIfPresent(headers, "icy-name", metadata.Name);
-        SetIfPresent(headers, "icy-description", metadata.Description);
-        SetIfPresent(headers, "icy-genre", metadata.Genre);
-        SetIfPresent(headers, "icy-url", metadata.Url);
-        headers["icy-pub"] = metadata.Public ? "1" : "0";
-        if (metadata.Bitrate > 0)
+        if (context.Response.StatusCode == StatusCodes.Status200OK && !context.Response.HasStarted)
         {
-            headers["icy-br"] = metadata.Bitrate.ToString(CultureInfo.InvariantCulture);
+            context.Abort(); // the head (and the stream) went on the socket: Kestrel must write nothing more
         }
-    }
-
-    private static void SetIfPresent(IHeaderDictionary headers, string name, string? value)
-    {
-        if (!string.IsNullOrEmpty(value))
-        {
-            headers[name] = value;
-        }
-    }
-
-    private static Task PlainAsync(HttpResponse response, int status, string message, CancellationToken cancellationToken)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.AccessControlAllowOrigin = "*";
-        return response.WriteAsync(message + "\n", cancellationToken);
     }
 }

@@ -6,11 +6,14 @@ namespace Broadcast.Edge.Listeners;
 /// What the edge knows of one listener for the admin (<c>listclients</c>, <c>killclient</c>, <c>moveclients</c>):
 /// a few fields set once at join, the feed it reads, and a feed it is asked to move to.
 /// </summary>
-internal sealed class ListenerSession(long id, StationFeed feed, string address, string userAgent, long joined, HttpContext context)
+internal sealed class ListenerSession(long id, StationFeed feed, string address, string userAgent, long joined, ListenerLine line)
 {
     private StationFeed? _moveTo;
 
     public long Id { get; } = id;
+
+    /// <summary>The listener's connection.</summary>
+    public ListenerLine Line { get; } = line;
 
     /// <summary>The feed the listener reads now; changed only by its own loop (a move).</summary>
     public StationFeed Feed { get; set; } = feed;
@@ -37,7 +40,7 @@ internal sealed class ListenerSession(long id, StationFeed feed, string address,
     /// <summary>The feed to move to, once; null when no move is asked.</summary>
     public StationFeed? TakeMove() => Interlocked.Exchange(ref _moveTo, null);
 
-    /// <summary>Bytes sent when the stream ended.</summary>
+    /// <summary>Audio bytes sent so far (the stream loop's count; read by the admin and at the end).</summary>
     public long BytesSent { get; set; }
 
     /// <summary>The listener-session span while tracing is on.</summary>
@@ -50,13 +53,20 @@ internal sealed class ListenerSession(long id, StationFeed feed, string address,
     public void Drain()
     {
         EndReason = "drained";
-        context.Abort();
+        Line.Abort();
     }
 
     /// <summary>Ends the listener's connection (killclient).</summary>
     public void Kill()
     {
         EndReason = "killed";
-        context.Abort();
+        Line.Abort();
+    }
+
+    /// <summary>Ends the connection of a listener that accepted nothing for too long (<see cref="ListenerStallWatch"/>).</summary>
+    public void Stall()
+    {
+        EndReason = "stalled";
+        Line.Abort();
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace Broadcast.Shared.Buffers;
@@ -20,6 +21,8 @@ public sealed partial class MappedRegion : SafeHandle
     private const int MapAnonymous = 0x20;
 
     private static long s_mappedBytes;
+
+    private RegionMemory? _memory;
 
     private MappedRegion(nint address, int length)
         : base(0, ownsHandle: true)
@@ -59,6 +62,12 @@ public sealed partial class MappedRegion : SafeHandle
     /// <summary>The region's bytes; valid only while a reference is held (see remarks).</summary>
     public unsafe Span<byte> UnsafeSpan => new((void*)handle, Length);
 
+    /// <summary>
+    /// The region as <see cref="Memory{T}"/>, for asynchronous socket sends straight from it; valid only while a
+    /// reference is held for the whole send (see remarks). One manager per region, made at the first call.
+    /// </summary>
+    public Memory<byte> UnsafeMemory => (_memory ??= new RegionMemory(this)).Memory;
+
     protected override bool ReleaseHandle()
     {
         Interlocked.Add(ref s_mappedBytes, -Length);
@@ -70,4 +79,20 @@ public sealed partial class MappedRegion : SafeHandle
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);
+
+    /// <summary>The region's bytes as a <see cref="MemoryManager{T}"/>; pinning is a no-op, the memory never moves.</summary>
+    private sealed class RegionMemory(MappedRegion region) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => region.UnsafeSpan;
+
+        public override unsafe MemoryHandle Pin(int elementIndex = 0) => new((byte*)region.handle + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 }

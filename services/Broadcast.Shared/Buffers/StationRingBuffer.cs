@@ -152,6 +152,49 @@ public sealed class StationRingBuffer : IDisposable
         return RingReadStatus.Data;
     }
 
+    /// <summary>
+    /// The bytes from <paramref name="cursor"/>, at most <paramref name="maximum"/> and up to the wrap, as memory to send
+    /// from without a copy: the ring's own memory, kept mapped while <paramref name="lease"/> is held (dispose it after
+    /// the send). The bytes may be overwritten while they are being sent when the writer laps the cursor; ask
+    /// <see cref="IsStillHeld"/> after the send, and treat false as <see cref="RingReadStatus.Lagged"/>.
+    /// </summary>
+    public RingReadStatus TryPeek(long cursor, int maximum, out ReadOnlyMemory<byte> data, out RingLease lease)
+    {
+        data = default;
+        lease = default;
+        var end = Volatile.Read(ref _end);
+        if (cursor > end)
+        {
+            return RingReadStatus.Ahead;
+        }
+
+        if (cursor < Volatile.Read(ref _start))
+        {
+            return RingReadStatus.Lagged;
+        }
+
+        if (cursor == end || maximum <= 0)
+        {
+            return RingReadStatus.CaughtUp;
+        }
+
+        var at = (int)(cursor % _capacity);
+        var length = (int)Math.Min(Math.Min(end - cursor, maximum), _capacity - at);
+        lease = new RingLease(_region);
+        data = (_region is null ? _array.AsMemory() : _region.UnsafeMemory).Slice(at, length);
+        return RingReadStatus.Data;
+    }
+
+    /// <summary>
+    /// After sending what <see cref="TryPeek"/> gave for <paramref name="cursor"/>: true when the writer has not begun to
+    /// overwrite it (it raises <see cref="Start"/> before it writes), so every byte sent was the stream's.
+    /// </summary>
+    public bool IsStillHeld(long cursor)
+    {
+        Interlocked.MemoryBarrier();
+        return cursor >= Volatile.Read(ref _start);
+    }
+
     /// <summary>How far <paramref name="cursor"/> is behind the newest byte.</summary>
     public long GetLag(long cursor) => End - cursor;
 
@@ -210,6 +253,25 @@ public sealed class StationRingBuffer : IDisposable
                 _region!.DangerousRelease();
                 _referenced = false;
             }
+        }
+    }
+
+    /// <summary>A reference on a mapped ring's memory for the length of one send (nothing to hold for a managed ring).</summary>
+    public struct RingLease : IDisposable
+    {
+        private MappedRegion? _region;
+
+        internal RingLease(MappedRegion? region)
+        {
+            var referenced = false;
+            region?.DangerousAddRef(ref referenced); // throws ObjectDisposedException once the ring was released
+            _region = referenced ? region : null;
+        }
+
+        public void Dispose()
+        {
+            _region?.DangerousRelease();
+            _region = null;
         }
     }
 }

@@ -1,7 +1,6 @@
 using Broadcast.Edge.Listeners;
 using Broadcast.Edge.Stations;
 using Broadcast.Shared.Stations;
-using Microsoft.AspNetCore.Http;
 
 namespace Broadcast.Edge.Tests.Listeners;
 
@@ -32,8 +31,8 @@ public sealed class ListenerRulesTests
     [InlineData("from=5", null)]
     public void IcyPhase_OnlyAPlainNumberWithinTheInterval(string query, int? expected)
     {
-        var parsed = new QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery("?" + query));
-        Assert.Equal(expected, ListenerEndpoint.IcyPhase(parsed, 16000));
+        var parsed = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery("?" + query);
+        Assert.Equal(expected, ListenerEndpoint.IcyPhase(parsed.TryGetValue("icyphase", out var phase) ? phase[0] : null, 16000));
     }
 
     [Fact]
