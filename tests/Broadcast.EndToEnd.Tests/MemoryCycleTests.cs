@@ -98,6 +98,8 @@ public sealed class MemoryCycleTests
     /// <summary>Bytes the edge allocates per second while <paramref name="listeners"/> stream, measured over 8 s once all are in.</summary>
     private static async Task<double> AllocationRateAsync(HttpClient http, Uri edge, Uri url, int listeners, CancellationToken ct)
     {
+        // The previous swarm's teardown allocates too: it is over when the edge has no request in flight but this one.
+        await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() <= 1, TimeSpan.FromSeconds(30), "the previous listeners to leave");
         var listening = ListenAsync(url, listeners, TimeSpan.FromSeconds(16), ct); // they leave by themselves after the window
         await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() >= listeners, TimeSpan.FromSeconds(6), $"{listeners} listeners on the edge");
         var clock = System.Diagnostics.Stopwatch.StartNew();
