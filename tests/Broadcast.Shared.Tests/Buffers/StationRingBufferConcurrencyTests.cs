@@ -31,7 +31,10 @@ public sealed class StationRingBufferConcurrencyTests
         var results = await Task.WhenAll(readers).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
 
         Assert.All(results, r => Assert.Equal(0, r.Mismatches));
-        Assert.All(results, r => Assert.True(r.Verified > Capacity * 10L, $"reader verified only {r.Verified} bytes"));
+        // Two cores, seven threads: how far any one reader gets depends on the scheduler, so each must check at
+        // least a ring's worth and all of them together a hundred rings' worth.
+        Assert.All(results, r => Assert.True(r.Verified > Capacity, $"reader verified only {r.Verified} bytes"));
+        Assert.True(results.Sum(r => r.Verified) > Capacity * 100L, $"readers verified only {results.Sum(r => r.Verified)} bytes in all");
         Assert.True(results.Sum(r => r.Lags) > 0, "a 4 KiB ring with slow readers must make someone lag; otherwise the test proves nothing");
     }
 
