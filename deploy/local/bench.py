@@ -109,9 +109,9 @@ class Icecast:
 
 
 class Broadcast:
-    def __init__(self, work, direct_to_edge=False):
-        self.work, self.direct = work, direct_to_edge
-        self.label = "Broadcast, edge alone" if direct_to_edge else "Broadcast, whole path"
+    def __init__(self, work, direct_to_edge=False, settings=()):
+        self.work, self.direct, self.settings = work, direct_to_edge, list(settings)
+        self.label = ("Broadcast, edge alone" if direct_to_edge else "Broadcast, whole path") + "".join(f", {s}" for s in self.settings)
         self.nats, self.ingest_port, self.edge_port, self.gateway_port = (free_port() for _ in range(4))
         self.ingest = f"http://127.0.0.1:{self.ingest_port}"
         self.listen = f"http://127.0.0.1:{self.edge_port if direct_to_edge else self.gateway_port}"
@@ -122,6 +122,7 @@ class Broadcast:
                        Nats__Url=f"nats://127.0.0.1:{self.nats}", **settings)
             # BENCH_ENV="Edge__LeanListeners=false Listeners__SendBufferBytes=0": settings for every service (A/B runs)
             env.update(pair.split("=", 1) for pair in os.environ.get("BENCH_ENV", "").split() if "=" in pair)
+            env.update(pair.split("=", 1) for pair in self.settings)  # this system's own (see --systems)
             dll = os.path.join(ROOT, f"services/Broadcast.{name}/bin/Release/net10.0/Broadcast.{name}.dll")
             return Proc(name.lower(), ["dotnet", dll], log, env)
 
@@ -312,7 +313,8 @@ def main():
     parser.add_argument("--cycle-hold", type=int, default=20)
     parser.add_argument("--cycle-rest", type=int, default=30)
     parser.add_argument("--settle", type=int, default=20)
-    parser.add_argument("--systems", default="icecast,broadcast")
+    parser.add_argument("--systems", default="icecast,edge,broadcast",
+                        help="in turn; each may add settings: edge+Edge__LeanListeners=false")
     parser.add_argument("--capacity", default="", help="steps, e.g. 6000,8000,10000,12000,14000; empty skips it")
     parser.add_argument("--capacity-hold", type=int, default=30)
     parser.add_argument("--out", default=os.path.join(ROOT, "deploy/local/bench-results"))
@@ -330,16 +332,18 @@ def main():
         return
     work = tempfile.mkdtemp(prefix="broadcast-bench-")
     os.chmod(work, 0o755)  # Icecast drops to its own user and must reach its log directory
-    makers = {"icecast": lambda: Icecast(work), "broadcast": lambda: Broadcast(work), "edge": lambda: Broadcast(work, True)}
-    systems = [s for s in args.systems.split(",") if s]
+    # A system may carry its own settings: "edge+Edge__LeanListeners=false" is the edge alone on Kestrel's listener path.
+    kinds = {"icecast": lambda settings: Icecast(work), "broadcast": lambda settings: Broadcast(work, False, settings),
+             "edge": lambda settings: Broadcast(work, True, settings)}
+    makers = {s: (lambda s=s: kinds[s.split("+")[0]](s.split("+")[1:])) for s in args.systems.split(",") if s}
+    systems = list(makers)
     results = [measure(makers[s](), work, args) for s in systems] if args.sizes else []
     caps = {}
     if args.capacity:
         steps = [int(x) for x in args.capacity.split(",")]
-        for s in ("icecast", "edge", "broadcast"):
-            if s in systems or (s == "edge" and "broadcast" in systems):
-                system = makers[s]()
-                caps[system.label] = capacity(system, work, steps, args.capacity_hold)
+        for s in systems:
+            system = makers[s]()
+            caps[system.label] = capacity(system, work, steps, args.capacity_hold)
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump({"results": results, "caps": caps}, f)  # the figures survive even if rendering fails
     text = report_markdown(results, caps, args)
