@@ -27,7 +27,7 @@ internal static class Listener
     /// <summary>Reads the stream for <paramref name="duration"/> (bounded by a 30 s timeout) into a temporary file.</summary>
     public static async Task<string> CaptureAsync(HttpClient http, Uri url, TimeSpan duration, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"broadcast-capture-{Guid.NewGuid():N}");
+        var path = TestFiles.NewPath("capture");
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(30));
         using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, limit.Token);

@@ -14,7 +14,7 @@ internal static class Media
             "vorbis" => ("ogg", new[] { "-c:a", "libvorbis", "-q:a", "2" }),
             _ => throw new ArgumentException(codec),
         };
-        var path = Path.Combine(Path.GetTempPath(), $"tone-{Guid.NewGuid():N}.{extension}");
+        var path = TestFiles.NewPath("tone", "." + extension);
         string[] metadata = [.. tags.SelectMany(t => new[] { "-metadata", $"{t.Key}={t.Value}" })];
         await ExternalTool.RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-f", "lavfi", "-i", $"sine=frequency=440:duration={seconds}", .. encode, .. metadata, path], TimeSpan.FromSeconds(60), cancellationToken);
         return path;

@@ -54,14 +54,14 @@ public sealed class OggTitleChainTests
         }
 
         var bytes = captured.ToArray();
-        var path = Path.Combine(Path.GetTempPath(), $"chain-{Guid.NewGuid():N}.ogg");
+        var path = TestFiles.NewPath("chain", ".ogg");
         await File.WriteAllBytesAsync(path, bytes, ct);
         Assert.Equal(codec, await Listener.DecodeAsync(path, ct)); // one connection, decoding across the chain
 
         // The new chain on its own is a well-formed stream whose tags carry the title.
         var chain = ChainStart(bytes, (int)seenAt);
         Assert.True(chain > 0, "no new chain (BOS page) before the title's comment header");
-        var tail = Path.Combine(Path.GetTempPath(), $"chain-tail-{Guid.NewGuid():N}.ogg");
+        var tail = TestFiles.NewPath("chain-tail", ".ogg");
         await File.WriteAllBytesAsync(tail, bytes[chain..], ct);
         Assert.Equal(codec, await Listener.DecodeAsync(tail, ct));
         var tags = await ExternalTool.RunAsync("ffprobe", ["-v", "error", "-show_entries", "stream_tags=title", "-of", "default=noprint_wrappers=1:nokey=1", tail], Timeout, ct);

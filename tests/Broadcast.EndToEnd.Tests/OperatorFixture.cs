@@ -25,7 +25,7 @@ public sealed class OperatorFixture : IAsyncLifetime
     public DirectoryCluster Cluster { get; private set; } = null!;
 
     /// <summary>A 3 s MP3 at 32 kbit/s, so a test can tell it from the sources (128 and 64) and from silence.</summary>
-    public string FallbackFile { get; } = Path.Combine(Path.GetTempPath(), $"broadcast-fallback-{Guid.NewGuid():N}.mp3");
+    public string FallbackFile { get; } = TestFiles.NewPath("broadcast-fallback", ".mp3");
 
     public async ValueTask InitializeAsync()
     {

@@ -65,9 +65,9 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         var ct = TestContext.Current.CancellationToken;
         var first = await Media.ToneAsync("mp3", seconds: 6, ct, ("artist", "Liquid"), ("title", "Opening"));
         var second = await Media.ToneAsync("mp3", seconds: 60, ct, ("artist", "Liquid"), ("title", "Second Song"));
-        var playlist = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.m3u");
+        var playlist = TestFiles.NewPath("ls", ".m3u");
         await File.WriteAllTextAsync(playlist, first + "\n" + second + "\n", ct);
-        var script = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.liq");
+        var script = TestFiles.NewPath("ls", ".liq");
         await File.WriteAllTextAsync(script, $$"""
             settings.init.allow_root.set(true)
             settings.log.stdout.set(true)
@@ -82,7 +82,7 @@ public sealed class PlayerTests(IcecastClientsFixture fixture) : IClassFixture<I
         await using var icy = await IcyReader.OpenAsync(url, ct);
         Assert.Equal("Liquid FM", icy.Headers["icy-name"]);
         await icy.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Liquid - Second Song"), Timeout, "liquidsoap's second track title\n" + liquidsoap.Output, ct);
-        var path = Path.Combine(Path.GetTempPath(), $"ls-{Guid.NewGuid():N}.mp3");
+        var path = TestFiles.NewPath("ls", ".mp3");
         await File.WriteAllBytesAsync(path, icy.Audio, ct);
         Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
     }

@@ -174,7 +174,7 @@ public sealed class SourceLimitsTests(ClusterFixture fixture)
 
     private static async Task<byte[]> EncodeAsync(int seconds, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"broadcast-idle-{Guid.NewGuid():N}.mp3");
+        var path = TestFiles.NewPath("broadcast-idle", ".mp3");
         try
         {
             await ExternalTool.RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-f", "lavfi", "-i", $"sine=frequency=330:duration={seconds}", "-c:a", "libmp3lame", "-b:a", "128k", path], TimeSpan.FromSeconds(30), cancellationToken);

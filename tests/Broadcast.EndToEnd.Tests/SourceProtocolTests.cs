@@ -30,9 +30,9 @@ public sealed class SourceProtocolTests(IcecastClientsFixture fixture) : IClassF
         var ct = TestContext.Current.CancellationToken;
         var first = await Media.ToneAsync("mp3", seconds: 8, ct, ("artist", "Ezra"), ("title", "Track One"));
         var second = await Media.ToneAsync("mp3", seconds: 30, ct, ("artist", "Ezra"), ("title", "Track Two"));
-        var playlist = Path.Combine(Path.GetTempPath(), $"ez-{Guid.NewGuid():N}.m3u");
+        var playlist = TestFiles.NewPath("ez", ".m3u");
         await File.WriteAllTextAsync(playlist, first + "\n" + second + "\n", ct);
-        var config = Path.Combine(Path.GetTempPath(), $"ez-{Guid.NewGuid():N}.xml");
+        var config = TestFiles.NewPath("ez", ".xml");
         await File.WriteAllTextAsync(config, $"""
             <?xml version="1.0" encoding="UTF-8"?>
             <ezstream>
@@ -51,7 +51,7 @@ public sealed class SourceProtocolTests(IcecastClientsFixture fixture) : IClassF
         await Listener.WaitLiveAsync(http, new Uri(fixture.Cluster.Gateway, "/ez.mp3"), Timeout, fixture.Cluster.Logs + ezstream.Output);
         await using var icy = await IcyReader.OpenAsync(new Uri(fixture.Cluster.Gateway, "/ez.mp3"), ct);
         await icy.ReadUntilAsync(r => r.Blocks.Any(b => b.StreamTitle == "Ezra - Track Two"), Timeout, "ezstream's second track title", ct);
-        var path = Path.Combine(Path.GetTempPath(), $"ez-{Guid.NewGuid():N}.mp3");
+        var path = TestFiles.NewPath("ez", ".mp3");
         await File.WriteAllBytesAsync(path, icy.Audio, ct);
         Assert.Equal("mp3", await Listener.DecodeAsync(path, ct));
     }

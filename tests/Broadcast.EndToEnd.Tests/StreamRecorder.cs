@@ -70,7 +70,7 @@ internal sealed class StreamRecorder : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _reading;
-        var path = Path.Combine(Path.GetTempPath(), $"broadcast-recording-{Guid.NewGuid():N}");
+        var path = TestFiles.NewPath("recording");
         await File.WriteAllBytesAsync(path, Bytes(), cancellationToken);
         return path;
     }
