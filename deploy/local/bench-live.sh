@@ -8,6 +8,8 @@
 # BENCH_ENV="Memory__GovernorEnabled=false Edge__MappedRings=false" passes settings to every service (A/B runs).
 # BENCH_TRACE=1 records 15 s thread-time sampling traces of the edge and the gateway while the main swarm is held
 # (dotnet-trace, installed as a dotnet tool when missing); read them with deploy/local/trace-top.py.
+# BENCH_GCDUMP=1 writes the live heap by type of the edge and the gateway halfway through the hold (dotnet-gcdump;
+# <out>/Edge-gcdump.txt and Gateway-gcdump.txt, the directory printed at the end).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -85,6 +87,16 @@ if [ -n "${BENCH_TRACE:-}" ]; then
       $client_cpu "$trace" collect -p "${pids[$i]}" --profile dotnet-sampled-thread-time --duration 00:00:00:15 -o "$out/${names[$i]}.nettrace" >/dev/null 2>&1 &
     done
     wait ) &
+fi
+if [ -n "${BENCH_GCDUMP:-}" ]; then
+  # Live heap by type of edge and gateway while the swarm is held (a full GC each: the run's figures are disturbed).
+  gcdump=$(command -v dotnet-gcdump || echo "$HOME/.dotnet/tools/dotnet-gcdump")
+  [ -x "$gcdump" ] || dotnet tool install -g dotnet-gcdump >/dev/null
+  ( sleep $(( ramp + duration / 2 ))
+    for i in 2 3; do
+      $client_cpu "$gcdump" collect -p "${pids[$i]}" -o "$out/${names[$i]}.gcdump" >/dev/null 2>&1 \
+        && "$gcdump" report "$out/${names[$i]}.gcdump" 2>/dev/null | head -40 >"$out/${names[$i]}-gcdump.txt"
+    done ) &
 fi
 memory() { curl -fs "http://127.0.0.1:$1/healthz/memory" || echo '{}'; }
 memory "$edge" >"$out/edge-memory-0.json"; memory "$gateway" >"$out/gateway-memory-0.json"

@@ -51,6 +51,13 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxListenersPerEdge { get; set; } = 5000;
 
+    /// <summary>
+    /// The direct proxy's requests to edges on sockets of its own, the head written and parsed by
+    /// <see cref="Routing.EdgeRequest"/> (default), or through <c>HttpClient</c> (false), kept for A/B runs: the
+    /// client's connection holds two 4 KiB buffers and the request for as long as the listener listens (issue #17).
+    /// </summary>
+    public bool RawEdgeRequests { get; set; } = true;
+
     /// <summary>Who copies listener streams from the edges: <see cref="Routing.ListenerProxy"/> (Direct, default) or YARP.</summary>
     public ListenerProxyMode ListenerProxy { get; set; } = ListenerProxyMode.Direct;
 

@@ -37,10 +37,13 @@ internal sealed partial class ListenerProxy(
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
-        ConnectTimeout = TimeSpan.FromSeconds(15), // YARP's default: a busy edge accepts slowly, not never
+        ConnectTimeout = EdgeConnectTimeout, // YARP's default: a busy edge accepts slowly, not never
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(10), // below the edges' idle close (Connections:HeaderTimeoutSeconds)
         ConnectCallback = (endpoint, cancellationToken) => ConnectAsync(endpoint.DnsEndPoint, stalled.Value.SendBufferBytes, cancellationToken),
     });
+
+    /// <summary>How long an edge may take to accept a listener's connection and answer its request.</summary>
+    private static readonly TimeSpan EdgeConnectTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>The longest ICY block: a length byte and 255 × 16 bytes of text.</summary>
     private const int IcyMaxBlockBytes = 1 + (255 * 16);
@@ -305,6 +308,24 @@ internal sealed partial class ListenerProxy(
     /// <summary>One request to an edge with the listener's headers; null reply when the edge did not answer (and whether it timed out).</summary>
     private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(HttpContext context, Uri edge, string pathAndQuery, HttpMethod method)
     {
+        if (options.Value.RawEdgeRequests)
+        {
+            try
+            {
+                var target = new Uri(edge, pathAndQuery);
+                var head = RequestHead(context, method, target);
+                return (await EdgeRequest.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), head, stalled.Value.SendBufferBytes, EdgeConnectTimeout, context.RequestAborted).ConfigureAwait(false), false);
+            }
+            catch (HttpRequestException)
+            {
+                return (null, false);
+            }
+            catch (TimeoutException)
+            {
+                return (null, true);
+            }
+        }
+
         var request = context.Request;
         using var upstream = new HttpRequestMessage(method, new Uri(edge, pathAndQuery))
         {
@@ -338,6 +359,45 @@ internal sealed partial class ListenerProxy(
         {
             return (null, true);
         }
+    }
+
+    /// <summary>
+    /// The HTTP/1.0 request head for an edge (see <see cref="EdgeRequest"/>): the listener's headers that matter to the
+    /// edge, and the client as far as our trusted proxies vouch for it (a spoofed <c>X-Forwarded-For</c> from anyone
+    /// else is not passed on; the edge believes this header only from the gateways it trusts). HTTP/1.0 because the
+    /// edge then sends the endless body as is, delimited by the connection's close, not in chunks (issue #5 figures).
+    /// </summary>
+    private string RequestHead(HttpContext context, HttpMethod method, Uri target)
+    {
+        var request = context.Request;
+        var head = new System.Text.StringBuilder(256)
+            .Append(method.Method).Append(' ').Append(target.PathAndQuery).Append(" HTTP/1.0\r\n")
+            .Append("Host: ").Append(target.Authority).Append("\r\n");
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            foreach (var value in request.Headers[name])
+            {
+                AppendHeader(head, name, value);
+            }
+        }
+
+        AppendHeader(head, "X-Forwarded-For", trusted.ClientOf(context)?.ToString());
+        AppendHeader(head, "X-Forwarded-Proto", request.Scheme);
+        AppendHeader(head, "X-Forwarded-Host", request.Host.Value);
+        // traceparent (and baggage) as HttpClient would send them: the edge's listener span joins this one's trace.
+        DistributedContextPropagator.Current.Inject(Activity.Current, head, static (carrier, name, value) => AppendHeader((System.Text.StringBuilder)carrier!, name, value));
+        return head.Append("\r\n").ToString();
+    }
+
+    /// <summary>One header line; a value with a control character (Kestrel refuses those already) is left out, never passed on.</summary>
+    private static void AppendHeader(System.Text.StringBuilder head, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.AsSpan().ContainsAnyInRange('\0', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        head.Append(name).Append(": ").Append(value).Append("\r\n");
     }
 
     /// <summary>Edge body into Kestrel's pipe: wait for data holding no buffer, then read straight into a pipe block.</summary>
