@@ -26,18 +26,13 @@ internal static class EdgeRequest
     /// </summary>
     public static async Task<HttpResponseMessage> SendAsync(DnsEndPoint edge, string head, int receiveBufferBytes, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Socket? socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? socket = null;
         byte[]? buffer = null;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
         {
-            if (receiveBufferBytes > 0)
-            {
-                socket.ReceiveBufferSize = receiveBufferBytes; // see ListenerProxy.ConnectAsync: a stalled listener stalls this read too
-            }
-
-            await socket.ConnectAsync(edge, limit.Token).ConfigureAwait(false);
+            socket = await ConnectAsync(edge, receiveBufferBytes, limit.Token).ConfigureAwait(false);
             buffer = ArrayPool<byte>.Shared.Rent(Math.Max(Encoding.ASCII.GetMaxByteCount(head.Length), 4096));
             var length = Encoding.ASCII.GetBytes(head, buffer);
             for (var sent = 0; sent < length;)
@@ -94,6 +89,30 @@ internal static class EdgeRequest
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// A connection to an edge whose receive buffer is as small as a listener's send buffer: a listener that stops
+    /// reading stops this side reading too, and what the kernel then holds for it here is bounded the same way.
+    /// </summary>
+    public static async ValueTask<Socket> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (receiveBufferBytes > 0)
+            {
+                socket.ReceiveBufferSize = receiveBufferBytes;
+            }
+
+            await socket.ConnectAsync(edge, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

@@ -1,8 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace Broadcast.Gateway.Routing;
 
-/// <summary>The listener proxy's side toward the edges: its connections, the "did you end it on purpose?" probe, headers.</summary>
+/// <summary>The listener proxy's side toward the edges: its requests and connections, the "did you end it on purpose?" probe, headers.</summary>
 internal sealed partial class ListenerProxy
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
@@ -34,29 +35,95 @@ internal sealed partial class ListenerProxy
         }
     }
 
-    /// <summary>
-    /// A connection to an edge whose receive buffer is as small as a listener's send buffer: a listener that stops
-    /// reading stops this side reading too, and what the kernel then holds for it here is bounded the same way.
-    /// </summary>
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken)
+    /// <summary>One request to an edge with the listener's headers; null reply when the edge did not answer (and whether it timed out).</summary>
+    private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(HttpContext context, Uri edge, string pathAndQuery, HttpMethod method)
     {
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        var target = new Uri(edge, pathAndQuery);
         try
         {
-            if (receiveBufferBytes > 0)
+            if (options.Value.RawEdgeRequests)
             {
-                socket.ReceiveBufferSize = receiveBufferBytes;
+                return (await EdgeRequest.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), RequestHead(context, method, target), stalled.Value.SendBufferBytes, EdgeConnectTimeout, context.RequestAborted).ConfigureAwait(false), false);
             }
 
-            await socket.ConnectAsync(edge, cancellationToken).ConfigureAwait(false);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            // HTTP/1.0 for the reason given at RequestHead; HttpClient adds traceparent itself.
+            using var upstream = new HttpRequestMessage(method, target) { Version = HttpVersion.Version10, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            foreach (var (name, value) in ForwardedHeaders(context))
+            {
+                upstream.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            return (await _client.SendAsync(upstream, context.RequestAborted).ConfigureAwait(false), false);
         }
-        catch
+        catch (HttpRequestException)
         {
-            socket.Dispose();
-            throw;
+            return (null, false);
+        }
+        catch (TimeoutException)
+        {
+            return (null, true);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return (null, true); // HttpClient's connect timeout
         }
     }
+
+    /// <summary>
+    /// The HTTP/1.0 request head for an edge (see <see cref="EdgeRequest"/>), with <c>traceparent</c> (and baggage) as
+    /// HttpClient would send them, so the edge's listener span joins this one's trace. HTTP/1.0 because the edge then
+    /// sends the endless body as is, delimited by the connection's close, not in chunks this side would parse only for
+    /// Kestrel to chunk it again for the listener (issue #5 figures).
+    /// </summary>
+    private string RequestHead(HttpContext context, HttpMethod method, Uri target)
+    {
+        var head = new System.Text.StringBuilder(256)
+            .Append(method.Method).Append(' ').Append(target.PathAndQuery).Append(" HTTP/1.0\r\n")
+            .Append("Host: ").Append(target.Authority).Append("\r\n");
+        foreach (var (name, value) in ForwardedHeaders(context))
+        {
+            AppendHeader(head, name, value);
+        }
+
+        DistributedContextPropagator.Current.Inject(Activity.Current, head, static (carrier, name, value) => AppendHeader((System.Text.StringBuilder)carrier!, name, value));
+        return head.Append("\r\n").ToString();
+    }
+
+    /// <summary>
+    /// What the edge is told of the listener: the request headers that matter to it, and the client as far as our
+    /// trusted proxies vouch for it (a spoofed <c>X-Forwarded-For</c> from anyone else is not passed on; the edge
+    /// believes this header only from the gateways it trusts, its own <c>Network:TrustedProxies</c>).
+    /// </summary>
+    private IEnumerable<(string Name, string? Value)> ForwardedHeaders(HttpContext context)
+    {
+        var request = context.Request;
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            foreach (var value in request.Headers[name])
+            {
+                yield return (name, value);
+            }
+        }
+
+        yield return ("X-Forwarded-For", trusted.ClientOf(context)?.ToString());
+        yield return ("X-Forwarded-Proto", request.Scheme);
+        yield return ("X-Forwarded-Host", request.Host.Value);
+    }
+
+    /// <summary>One header line; a value with a control character (Kestrel refuses those already) is left out, never passed on.</summary>
+    private static void AppendHeader(System.Text.StringBuilder head, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.AsSpan().ContainsAnyInRange('\0', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        head.Append(name).Append(": ").Append(value).Append("\r\n");
+    }
+
+    /// <summary>HttpClient's connection to an edge (the probe, and <see cref="GatewayOptions.RawEdgeRequests"/> off): see <see cref="EdgeRequest.ConnectAsync"/>.</summary>
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken) =>
+        new System.Net.Sockets.NetworkStream(await EdgeRequest.ConnectAsync(edge, receiveBufferBytes, cancellationToken).ConfigureAwait(false), ownsSocket: true);
 
     private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders from, IHeaderDictionary to)
     {
