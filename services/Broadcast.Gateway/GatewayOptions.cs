@@ -58,6 +58,13 @@ internal sealed class GatewayOptions : IValidatableObject
     /// </summary>
     public bool RawEdgeRequests { get; set; } = true;
 
+    /// <summary>
+    /// Relay listener streams on the lean path (<see cref="Listeners.LeanListenerMiddleware"/>: a listener's first request
+    /// head read off its connection, the stream sent on its socket, no Kestrel HTTP connection held for the stream's
+    /// life). False sends every listener through Kestrel's pipeline (<see cref="Routing.HttpExchange"/>): the A/B of issue #17.
+    /// </summary>
+    public bool LeanListeners { get; set; } = true;
+
     /// <summary>Who copies listener streams from the edges: <see cref="Routing.ListenerProxy"/> (Direct, default) or YARP.</summary>
     public ListenerProxyMode ListenerProxy { get; set; } = ListenerProxyMode.Direct;
 

@@ -23,6 +23,7 @@ builder.Services.AddHostedService(services => services.GetRequiredService<StallW
 builder.Services.AddSingleton<StationCatalog>();
 builder.Services.AddSingleton<ListenerLimits>();
 builder.Services.AddSingleton<ListenerAdmission>();
+builder.Services.AddSingleton<LeanListenerMiddleware>();
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);
@@ -41,6 +42,14 @@ if (!string.IsNullOrEmpty(gateway.DirectoryUrl))
 
 // Same reasoning as the edge: cap what a stalled listener pins in Kestrel (research/dotnet.md §1.5).
 builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = 16 * 1024);
+
+// Listener streams on the lean path: a listener's first request head is read here and its stream relayed on the
+// socket; everything else (and every byte of it) goes on to Kestrel's HTTP pipeline.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+{
+    var lean = listen.ApplicationServices.GetRequiredService<LeanListenerMiddleware>();
+    listen.Use(next => connection => lean.InvokeAsync(connection, next));
+}));
 
 var app = builder.Build();
 app.Use(RequestShape.InvokeAsync);

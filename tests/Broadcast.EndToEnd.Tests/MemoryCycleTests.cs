@@ -79,13 +79,35 @@ public sealed class MemoryCycleTests
         await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
         await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up: JIT, pools and the thread pool at full size
 
-        var few = await AllocationRateAsync(http, edge, url, Few, ct);
-        var many = await AllocationRateAsync(http, edge, url, Many, ct);
+        var few = await AllocationRateAsync(http, edge, edge, url, Few, ct);
+        var many = await AllocationRateAsync(http, edge, edge, url, Many, ct);
         var perListener = (many - few) / (Many - Few);
 
         var figures = $"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {perListener:F1} B/s per listener";
         TestContext.Current.TestOutputHelper?.WriteLine("edge allocations: " + figures);
         Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per listener: " + figures);
+    }
+
+    [Fact]
+    public async Task Gateway_SteadyListeners_AllocateNothingPerListener()
+    {
+        // The same promise for the gateway's lean relay: a batch is a zero-byte read of the edge's socket, a pooled
+        // buffer, a read and a send, none of which may leave an object behind per listener.
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-gateway-allocations.mp3", "mp3", seconds: 300);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri(cluster.Gateway, "/e2e-gateway-allocations.mp3");
+        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
+        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up
+
+        var few = await AllocationRateAsync(http, cluster.Gateway, cluster.Edges[0], url, Few, ct);
+        var many = await AllocationRateAsync(http, cluster.Gateway, cluster.Edges[0], url, Many, ct);
+        var perListener = (many - few) / (Many - Few);
+
+        var figures = $"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {perListener:F1} B/s per listener";
+        TestContext.Current.TestOutputHelper?.WriteLine("gateway allocations: " + figures);
+        Assert.True(perListener < AllowedBytesPerListenerSecond, "the gateway allocates per listener: " + figures);
     }
 
     private const int Few = 20;
@@ -95,17 +117,20 @@ public sealed class MemoryCycleTests
     /// <summary>Well under one small object per listener per send (a 24-byte object at three sends a second is 72).</summary>
     private const double AllowedBytesPerListenerSecond = 48;
 
-    /// <summary>Bytes the edge allocates per second while <paramref name="listeners"/> stream, measured over 8 s once all are in.</summary>
-    private static async Task<double> AllocationRateAsync(HttpClient http, Uri edge, Uri url, int listeners, CancellationToken ct)
+    /// <summary>
+    /// Bytes <paramref name="measured"/> (the edge, or the gateway in front of it) allocates per second while
+    /// <paramref name="listeners"/> stream, measured over 8 s once all are in (counted by the edge's requests).
+    /// </summary>
+    private static async Task<double> AllocationRateAsync(HttpClient http, Uri measured, Uri edge, Uri url, int listeners, CancellationToken ct)
     {
         // The previous swarm's teardown allocates too: it is over when the edge has no request in flight but this one.
         await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() <= 1, TimeSpan.FromSeconds(30), "the previous listeners to leave");
         var listening = ListenAsync(url, listeners, TimeSpan.FromSeconds(16), ct); // they leave by themselves after the window
         await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() >= listeners, TimeSpan.FromSeconds(6), $"{listeners} listeners on the edge");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var before = await AllocatedAsync(http, edge, ct);
+        var before = await AllocatedAsync(http, measured, ct);
         await Task.Delay(TimeSpan.FromSeconds(8), ct); // the measurement window
-        var after = await AllocatedAsync(http, edge, ct);
+        var after = await AllocatedAsync(http, measured, ct);
         var seconds = clock.Elapsed.TotalSeconds;
         await listening;
         return (after - before) / seconds;

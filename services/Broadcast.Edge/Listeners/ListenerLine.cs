@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.Net.Sockets;
-using System.Text;
+using Broadcast.ServiceDefaults.Listeners;
 using Microsoft.AspNetCore.Connections;
 
 namespace Broadcast.Edge.Listeners;
@@ -38,28 +37,8 @@ internal sealed class ConnectionLine(ConnectionContext connection, Socket socket
 
     public override void Abort() => connection.Abort();
 
-    public override async Task ReplyAsync(ListenerRequest request, int status, string message, string? retryAfter = null)
-    {
-        var body = Encoding.UTF8.GetBytes(message + "\n");
-        var head = new StringBuilder()
-            .Append(request.Http10 ? "HTTP/1.0 " : "HTTP/1.1 ").Append(status.ToString(CultureInfo.InvariantCulture)).Append(' ')
-            .Append(Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)).Append("\r\n")
-            .Append("Content-Type: text/plain; charset=utf-8\r\n")
-            .Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n")
-            .Append("Access-Control-Allow-Origin: *\r\n")
-            .Append("Connection: close\r\n");
-        if (retryAfter is not null)
-        {
-            head.Append("Retry-After: ").Append(retryAfter).Append("\r\n");
-        }
-
-        var output = connection.Transport.Output;
-        await output.WriteAsync(Encoding.ASCII.GetBytes(head.Append("\r\n").ToString()), connection.ConnectionClosed).ConfigureAwait(false);
-        if (!request.Head)
-        {
-            await output.WriteAsync(body, connection.ConnectionClosed).ConfigureAwait(false);
-        }
-    }
+    public override Task ReplyAsync(ListenerRequest request, int status, string message, string? retryAfter = null) =>
+        LeanReply.WriteAsync(connection.Transport.Output, request.Http10, request.Head, status, message, connection.ConnectionClosed, retryAfter);
 }
 
 /// <summary>

@@ -183,6 +183,9 @@ internal static class EdgeRequest
             set => throw new NotSupportedException();
         }
 
+        // Pooled: a relay's reads mostly wait (the zero-byte read for the next batch), and each wait of a plain async
+        // ValueTask method boxes its state anew: about a hundred bytes per batch per listener (issue #17).
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_early is { } early)

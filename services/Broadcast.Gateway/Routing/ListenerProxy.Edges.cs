@@ -6,11 +6,6 @@ namespace Broadcast.Gateway.Routing;
 /// <summary>The listener proxy's side toward the edges: its requests and connections, the "did you end it on purpose?" probe, headers.</summary>
 internal sealed partial class ListenerProxy
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
-    };
-
     /// <summary>Longest wait for an edge to answer "are you still there?" after its stream ended.</summary>
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
@@ -36,24 +31,27 @@ internal sealed partial class ListenerProxy
     }
 
     /// <summary>One request to an edge with the listener's headers; null reply when the edge did not answer (and whether it timed out).</summary>
-    private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(HttpContext context, Uri edge, string pathAndQuery, HttpMethod method)
+    private async Task<(HttpResponseMessage? Reply, bool TimedOut)> SendAsync(ListenerExchange listener, Uri edge, string pathAndQuery, HttpMethod method)
     {
         var target = new Uri(edge, pathAndQuery);
         try
         {
             if (options.Value.RawEdgeRequests)
             {
-                return (await EdgeRequest.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), RequestHead(context, method, target), stalled.Value.SendBufferBytes, EdgeConnectTimeout, context.RequestAborted).ConfigureAwait(false), false);
+                return (await EdgeRequest.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), RequestHead(listener, method, target), stalled.Value.SendBufferBytes, EdgeConnectTimeout, listener.Aborted).ConfigureAwait(false), false);
             }
 
             // HTTP/1.0 for the reason given at RequestHead; HttpClient adds traceparent itself.
             using var upstream = new HttpRequestMessage(method, target) { Version = HttpVersion.Version10, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-            foreach (var (name, value) in ForwardedHeaders(context))
+            foreach (var (name, value) in listener.ForwardedHeaders())
             {
-                upstream.Headers.TryAddWithoutValidation(name, value);
+                if (!string.IsNullOrEmpty(value))
+                {
+                    upstream.Headers.TryAddWithoutValidation(name, value);
+                }
             }
 
-            return (await _client.SendAsync(upstream, context.RequestAborted).ConfigureAwait(false), false);
+            return (await _client.SendAsync(upstream, listener.Aborted).ConfigureAwait(false), false);
         }
         catch (HttpRequestException)
         {
@@ -63,7 +61,7 @@ internal sealed partial class ListenerProxy
         {
             return (null, true);
         }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (!listener.Aborted.IsCancellationRequested)
         {
             return (null, true); // HttpClient's connect timeout
         }
@@ -75,39 +73,18 @@ internal sealed partial class ListenerProxy
     /// sends the endless body as is, delimited by the connection's close, not in chunks this side would parse only for
     /// Kestrel to chunk it again for the listener (issue #5 figures).
     /// </summary>
-    private string RequestHead(HttpContext context, HttpMethod method, Uri target)
+    private static string RequestHead(ListenerExchange listener, HttpMethod method, Uri target)
     {
         var head = new System.Text.StringBuilder(256)
             .Append(method.Method).Append(' ').Append(target.PathAndQuery).Append(" HTTP/1.0\r\n")
             .Append("Host: ").Append(target.Authority).Append("\r\n");
-        foreach (var (name, value) in ForwardedHeaders(context))
+        foreach (var (name, value) in listener.ForwardedHeaders())
         {
             AppendHeader(head, name, value);
         }
 
         DistributedContextPropagator.Current.Inject(Activity.Current, head, static (carrier, name, value) => AppendHeader((System.Text.StringBuilder)carrier!, name, value));
         return head.Append("\r\n").ToString();
-    }
-
-    /// <summary>
-    /// What the edge is told of the listener: the request headers that matter to it, and the client as far as our
-    /// trusted proxies vouch for it (a spoofed <c>X-Forwarded-For</c> from anyone else is not passed on; the edge
-    /// believes this header only from the gateways it trusts, its own <c>Network:TrustedProxies</c>).
-    /// </summary>
-    private IEnumerable<(string Name, string? Value)> ForwardedHeaders(HttpContext context)
-    {
-        var request = context.Request;
-        foreach (var name in ForwardedRequestHeaders)
-        {
-            foreach (var value in request.Headers[name])
-            {
-                yield return (name, value);
-            }
-        }
-
-        yield return ("X-Forwarded-For", trusted.ClientOf(context)?.ToString());
-        yield return ("X-Forwarded-Proto", request.Scheme);
-        yield return ("X-Forwarded-Host", request.Host.Value);
     }
 
     /// <summary>One header line; a value with a control character (Kestrel refuses those already) is left out, never passed on.</summary>
@@ -124,22 +101,4 @@ internal sealed partial class ListenerProxy
     /// <summary>HttpClient's connection to an edge (the probe, and <see cref="GatewayOptions.RawEdgeRequests"/> off): see <see cref="EdgeRequest.ConnectAsync"/>.</summary>
     private static async ValueTask<Stream> ConnectAsync(DnsEndPoint edge, int receiveBufferBytes, CancellationToken cancellationToken) =>
         new System.Net.Sockets.NetworkStream(await EdgeRequest.ConnectAsync(edge, receiveBufferBytes, cancellationToken).ConfigureAwait(false), ownsSocket: true);
-
-    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders from, IHeaderDictionary to)
-    {
-        foreach (var (name, values) in from)
-        {
-            if (!HopByHop.Contains(name))
-            {
-                to[name] = values.ToArray();
-            }
-        }
-    }
-
-    private static Task PlainAsync(HttpResponse response, int status, string message)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message + "\n");
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Net;
 using Broadcast.Shared.Stations;
 using Microsoft.Extensions.Options;
@@ -29,8 +28,6 @@ internal sealed partial class ListenerProxy(
     StallWatchdog watchdog,
     ILogger<ListenerProxy> logger) : IDisposable
 {
-    private static readonly string[] ForwardedRequestHeaders = ["User-Agent", "Icy-MetaData", "Accept", "Referer"];
-
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
     {
         UseProxy = false,
@@ -48,58 +45,61 @@ internal sealed partial class ListenerProxy(
     /// <summary>The longest ICY block: a length byte and 255 × 16 bytes of text.</summary>
     private const int IcyMaxBlockBytes = 1 + (255 * 16);
 
-    private readonly ILoadBalancingPolicy _policy = policies.Single(p => p.Name == StationAffinityPolicy.PolicyName);
+    private readonly StationAffinityPolicy _policy = policies.OfType<StationAffinityPolicy>().Single();
 
     public void Dispose() => _client.Dispose();
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>A stream (or now-playing events) asked for through Kestrel's pipeline.</summary>
+    public Task HandleAsync(HttpContext context) => RelayAsync(new HttpExchange(context, trusted, stalled.Value));
+
+    /// <summary>One listener, from its request to its end, whichever path it came by.</summary>
+    public async Task RelayAsync(ListenerExchange listener)
     {
         var started = time.GetTimestamp();
         // The path is checked here, once, by the rule the edge uses (StationName): "/live.mp3%20" is not /live.mp3.
         // Forwarding the decoded path instead let System.Uri trim the space and serve the other station.
-        if (!StationName.TryParse(StationAffinityPolicy.StationKey(context.Request.Path.Value ?? "/"), out _, out var mountError))
+        var mount = listener.Path;
+        if (!StationName.TryParse(StationAffinityPolicy.StationKey(mount), out _, out var mountError))
         {
-            await PlainAsync(context.Response, StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(mountError)).ConfigureAwait(false);
+            await listener.PlainAsync(StatusCodes.Status404NotFound, "not a station: " + MountErrorText.Describe(mountError)).ConfigureAwait(false);
             return;
         }
 
         // The policy picks nothing from an empty list: no edge known, or none healthy.
-        if (!proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster) || Pick(context, cluster, failed: null) is null)
+        if (!proxyState.TryGetCluster(EdgeProxyConfig.ClusterId, out var cluster) || Pick(mount, cluster, failed: null) is null)
         {
-            await PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+            await listener.PlainAsync(StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
             return;
         }
 
         // Listener limits apply to streams (GET /{mount}); HEAD probes and now-playing events take no place.
-        var mount = context.Request.Path.Value ?? "/";
-        var counted = HttpMethods.IsGet(context.Request.Method) && mount.IndexOf('/', 1) < 0;
+        var head = listener.Head;
+        var counted = !head && mount.IndexOf('/', 1) < 0;
         if (counted && !limits.TryEnter(mount, out var refusal))
         {
-            await RefuseFullAsync(context, mount, refusal!).ConfigureAwait(false);
+            await RefuseFullAsync(listener, mount, refusal!).ConfigureAwait(false);
             return;
         }
 
-        if (counted && !await admission.EnterAsync(context.RequestAborted).ConfigureAwait(false))
+        if (counted && !await admission.EnterAsync(listener.Aborted).ConfigureAwait(false))
         {
             limits.Leave(mount);
-            context.Response.Headers.RetryAfter = "2";
-            await PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "too many listeners arriving at once; try again").ConfigureAwait(false);
+            await listener.PlainAsync(StatusCodes.Status503ServiceUnavailable, "too many listeners arriving at once; try again", retryAfter: "2").ConfigureAwait(false);
             return;
         }
 
         var station = Telemetry.GatewayTelemetry.Station(mount);
-        var head = HttpMethods.IsHead(context.Request.Method);
-        using var span = head ? null : Telemetry.GatewayTelemetry.Source.StartActivity("listener.session");
-        span?.SetTag("broadcast.station", mount).SetTag("client.address", trusted.ClientOf(context)?.ToString());
+        using var span = head ? null : Telemetry.GatewayTelemetry.Source.StartActivity("listener.session", listener.SpanKind, listener.SpanParent);
+        span?.SetTag("broadcast.station", mount).SetTag("client.address", listener.Client?.ToString());
         if (!head)
         {
             Telemetry.GatewayTelemetry.Listeners.Add(1, station);
         }
 
-        var relay = new Relay(context, cluster, mount, started, counted && options.Value.Failover);
-        if (relay.Failover)
+        var relay = new Relay(listener, cluster, mount, started, counted && options.Value.Failover);
+        if (counted)
         {
-            watchdog.Add(relay);
+            watchdog.Add(relay); // its edge's silence (with failover) and its listener's (a send that waits too long)
         }
 
         try
@@ -126,7 +126,7 @@ internal sealed partial class ListenerProxy(
     }
 
     /// <summary>The edge for this request by the station's affinity, among the healthy ones that have not failed it.</summary>
-    private DestinationState? Pick(HttpContext context, ClusterState cluster, HashSet<string>? failed)
+    private DestinationState? Pick(string path, ClusterState cluster, HashSet<string>? failed)
     {
         var available = cluster.DestinationsState.AvailableDestinations;
         if (failed is { Count: > 0 })
@@ -134,21 +134,18 @@ internal sealed partial class ListenerProxy(
             available = [.. available.Where(d => !failed.Contains(d.DestinationId))];
         }
 
-        return _policy.PickDestination(context, cluster, available);
+        return _policy.PickDestination(path, available);
     }
 
     /// <summary>A full station: the configured redirect (302), else 503 with the reason and when to try again.</summary>
-    private Task RefuseFullAsync(HttpContext context, string mount, string reason)
+    private Task RefuseFullAsync(ListenerExchange listener, string mount, string reason)
     {
         if (options.Value.FullRedirects.TryGetValue(mount.TrimStart('/'), out var target) && target.Length > 0)
         {
-            var location = target.StartsWith('/') ? target + context.Request.QueryString.Value : target;
-            context.Response.Redirect(location);
-            return Task.CompletedTask;
+            return listener.RedirectAsync(target.StartsWith('/') ? target + listener.Query : target);
         }
 
-        context.Response.Headers.RetryAfter = "30";
-        return PlainAsync(context.Response, StatusCodes.Status503ServiceUnavailable, reason);
+        return listener.PlainAsync(StatusCodes.Status503ServiceUnavailable, reason, retryAfter: "30");
     }
 
     /// <summary>
@@ -158,9 +155,9 @@ internal sealed partial class ListenerProxy(
     /// </summary>
     private async Task ForwardAsync(Relay relay)
     {
-        var context = relay.Context;
-        var (request, response, aborted) = (context.Request, context.Response, context.RequestAborted);
-        var reply = await FirstAnswerAsync(relay, request.Path.ToUriComponent() + request.QueryString.Value).ConfigureAwait(false);
+        var listener = relay.Listener;
+        var aborted = listener.Aborted;
+        var reply = await FirstAnswerAsync(relay, listener.PathForEdge + listener.Query).ConfigureAwait(false);
         if (reply is null)
         {
             return;
@@ -168,15 +165,8 @@ internal sealed partial class ListenerProxy(
 
         try
         {
-            response.StatusCode = (int)reply.StatusCode;
-            CopyHeaders(reply.Headers, response.Headers);
-            CopyHeaders(reply.Content.Headers, response.Headers);
-            if (reply.IsSuccessStatusCode && ServiceDefaults.Listeners.IcyClients.WantsUnchunked(request))
-            {
-                response.Headers.TransferEncoding = "identity"; // see IcyClients: the body as Icecast sends it
-            }
-
-            if (HttpMethods.IsHead(request.Method))
+            await listener.AnswerAsync(reply).ConfigureAwait(false);
+            if (listener.Head)
             {
                 relay.Reason = "head";
                 return;
@@ -184,18 +174,13 @@ internal sealed partial class ListenerProxy(
 
             var position = new RelayPosition();
             var resumable = relay.Failover && reply.IsSuccessStatusCode && position.Start(reply);
-            if (reply.IsSuccessStatusCode)
-            {
-                ServiceDefaults.Listeners.StalledListeners.Apply(context, stalled.Value);
-            }
-
             while (true)
             {
                 var body = await reply.Content.ReadAsStreamAsync(aborted).ConfigureAwait(false);
-                var (relayed, reason) = await CopyBodyAsync(body, response.BodyWriter, relay, resumable ? position : null).ConfigureAwait(false);
+                var (relayed, reason) = await CopyBodyAsync(body, relay, resumable ? position : null).ConfigureAwait(false);
                 relay.Bytes += relayed;
                 relay.Reason = reply.IsSuccessStatusCode ? reason : "refused"; // the edge's error (404, 416) went to the client as it was
-                if (reason == "client_closed" || !resumable || await EndedOnPurposeAsync(relay.Edge!, request.Path.ToUriComponent(), aborted).ConfigureAwait(false))
+                if (reason == "client_closed" || !resumable || await EndedOnPurposeAsync(relay.Edge!, listener.PathForEdge, aborted).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -222,10 +207,11 @@ internal sealed partial class ListenerProxy(
     private async Task<HttpResponseMessage?> FirstAnswerAsync(Relay relay, string pathAndQuery)
     {
         HashSet<string>? failed = null;
-        while (Pick(relay.Context, relay.Cluster, failed) is { } destination)
+        var listener = relay.Listener;
+        while (Pick(relay.Mount, relay.Cluster, failed) is { } destination)
         {
             relay.Enter(loads, destination);
-            var (reply, timedOut) = await SendAsync(relay.Context, relay.Edge!, pathAndQuery, HttpMethods.IsHead(relay.Context.Request.Method) ? HttpMethod.Head : HttpMethod.Get).ConfigureAwait(false);
+            var (reply, timedOut) = await SendAsync(listener, relay.Edge!, pathAndQuery, listener.Head ? HttpMethod.Head : HttpMethod.Get).ConfigureAwait(false);
             if (reply is not null && reply.StatusCode != HttpStatusCode.ServiceUnavailable)
             {
                 return reply;
@@ -233,19 +219,19 @@ internal sealed partial class ListenerProxy(
 
             reply?.Dispose();
             (failed ??= new HashSet<string>(StringComparer.Ordinal)).Add(destination.DestinationId);
-            if (Pick(relay.Context, relay.Cluster, failed) is null)
+            if (Pick(relay.Mount, relay.Cluster, failed) is null)
             {
                 relay.Reason = "edge_error";
                 var (status, message) = reply is not null
                     ? (StatusCodes.Status503ServiceUnavailable, "no edge can take listeners now")
                     : timedOut ? (StatusCodes.Status504GatewayTimeout, "the edge did not accept the connection in time") : (StatusCodes.Status502BadGateway, "the edge did not answer");
-                await PlainAsync(relay.Context.Response, status, message).ConfigureAwait(false);
+                await listener.PlainAsync(status, message).ConfigureAwait(false);
                 return null;
             }
         }
 
         relay.Reason = "edge_error";
-        await PlainAsync(relay.Context.Response, StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
+        await listener.PlainAsync(StatusCodes.Status503ServiceUnavailable, "no edge available").ConfigureAwait(false);
         return null;
     }
 
@@ -258,23 +244,27 @@ internal sealed partial class ListenerProxy(
     /// </summary>
     private async Task<HttpResponseMessage?> FailOverAsync(Relay relay, RelayPosition position)
     {
-        var context = relay.Context;
-        var writer = context.Response.BodyWriter;
-        var filler = position.CompleteBlock(writer.GetSpan(IcyMaxBlockBytes));
-        writer.Advance(filler);
+        var listener = relay.Listener;
+        var filler = position.CompleteBlock(listener.GetBuffer(IcyMaxBlockBytes).Span);
+        if (!await listener.SendAsync(filler).ConfigureAwait(false))
+        {
+            relay.Reason = "client_closed";
+            return null;
+        }
+
         var failed = new HashSet<string>(StringComparer.Ordinal) { relay.EdgeId! };
-        var path = context.Request.Path.ToUriComponent();
-        await admission.EnterAsync(context.RequestAborted).ConfigureAwait(false); // paced with new listeners; goes on even past the queue
-        while (Pick(context, relay.Cluster, failed) is { } destination)
+        var path = listener.PathForEdge;
+        await admission.EnterAsync(listener.Aborted).ConfigureAwait(false); // paced with new listeners; goes on even past the queue
+        while (Pick(relay.Mount, relay.Cluster, failed) is { } destination)
         {
             relay.Enter(loads, destination);
             var resume = position.HeaderBytesLeft == 0;
-            var (reply, _) = await SendAsync(context, relay.Edge!, path + position.Query(resume), HttpMethod.Get).ConfigureAwait(false);
+            var (reply, _) = await SendAsync(listener, relay.Edge!, path + position.Query(resume), HttpMethod.Get).ConfigureAwait(false);
             var resynced = !resume;
             if (reply is { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
             {
                 reply.Dispose();
-                (reply, _) = await SendAsync(context, relay.Edge!, path + position.Query(resume: false), HttpMethod.Get).ConfigureAwait(false);
+                (reply, _) = await SendAsync(listener, relay.Edge!, path + position.Query(resume: false), HttpMethod.Get).ConfigureAwait(false);
                 resynced = true;
             }
 
@@ -305,10 +295,14 @@ internal sealed partial class ListenerProxy(
         return null;
     }
 
-    /// <summary>Edge body into Kestrel's pipe: wait for data holding no buffer, then read straight into a pipe block.</summary>
-    private async Task<(long Bytes, string Reason)> CopyBodyAsync(Stream body, PipeWriter writer, Relay relay, RelayPosition? position)
+    /// <summary>
+    /// Edge body to the listener: wait for data holding no buffer, then read straight into the listener's buffer (a
+    /// block of Kestrel's pipe, or on the lean path a pooled array given back once the socket took it).
+    /// </summary>
+    private async Task<(long Bytes, string Reason)> CopyBodyAsync(Stream body, Relay relay, RelayPosition? position)
     {
-        var aborted = relay.Context.RequestAborted;
+        var listener = relay.Listener;
+        var aborted = listener.Aborted;
         var activityTimeout = TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds);
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var station = Telemetry.GatewayTelemetry.Station(relay.Mount);
@@ -320,7 +314,7 @@ internal sealed partial class ListenerProxy(
             {
                 silence.CancelAfter(activityTimeout);
                 await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
-                var memory = writer.GetMemory();
+                var memory = listener.GetBuffer();
                 var read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -329,7 +323,6 @@ internal sealed partial class ListenerProxy(
 
                 position?.Advance(memory.Span[..read]);
                 relay.LastData = time.GetTimestamp();
-                writer.Advance(read);
                 if (relay.Bytes + bytes == 0)
                 {
                     Telemetry.GatewayTelemetry.TimeToFirstByte.Record(time.GetElapsedTime(relay.Started).TotalSeconds, station);
@@ -337,8 +330,7 @@ internal sealed partial class ListenerProxy(
 
                 bytes += read;
                 Telemetry.GatewayTelemetry.Bytes.Add(read, station);
-                var flush = await writer.FlushAsync(aborted).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (!await listener.SendAsync(read).ConfigureAwait(false))
                 {
                     return (bytes, "client_closed");
                 }
@@ -356,6 +348,7 @@ internal sealed partial class ListenerProxy(
         }
         finally
         {
+            listener.Release();
             relay.EndStream();
         }
     }

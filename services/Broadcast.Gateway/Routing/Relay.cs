@@ -3,9 +3,9 @@ using Yarp.ReverseProxy.Model;
 namespace Broadcast.Gateway.Routing;
 
 /// <summary>One listener's relay: which edge serves it now (counted in <see cref="EdgeLoads"/>), what it got, why it ended.</summary>
-internal sealed class Relay(HttpContext context, ClusterState cluster, string mount, long started, bool failover)
+internal sealed class Relay(ListenerExchange listener, ClusterState cluster, string mount, long started, bool failover)
 {
-    public HttpContext Context { get; } = context;
+    public ListenerExchange Listener { get; } = listener;
 
     public ClusterState Cluster { get; } = cluster;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Broadcast.ServiceDefaults.Listeners;
 using Microsoft.Extensions.Options;
 
 namespace Broadcast.Gateway.Routing;
@@ -9,9 +10,12 @@ namespace Broadcast.Gateway.Routing;
 /// edges once whether it is alive (<c>/healthz/live</c>, 2 s), and ends the streams of the edges that did not answer, so
 /// that <see cref="ListenerProxy"/> continues them elsewhere. A station that is merely silent (its source paused, the
 /// broker restarting) has a live edge, and its listeners keep waiting. One probe per silent edge, not per listener;
-/// per read a relay only stores a timestamp.
+/// per read a relay only stores a timestamp. On the same pass it closes lean listeners (<see cref="ConnectionExchange"/>)
+/// whose pending send has waited longer than <see cref="StalledListenerOptions.StalledSeconds"/>: their socket's buffer
+/// (<see cref="StalledListenerOptions.SendBufferBytes"/>) stayed full, so they took far less than
+/// <see cref="StalledListenerOptions.MinimumBytesPerSecond"/> (Kestrel's data rate does that on its own path).
 /// </summary>
-internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, TimeProvider time, ILogger<StallWatchdog> logger) : BackgroundService
+internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, IOptions<StalledListenerOptions> stalled, TimeProvider time, ILogger<StallWatchdog> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
@@ -33,8 +37,19 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, Ti
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            var listenerLimit = TimeSpan.FromSeconds(stalled.Value.StalledSeconds);
+            foreach (var relay in _relays.Keys)
+            {
+                var since = relay.Listener.SendingSince;
+                if (since != 0 && time.GetElapsedTime(since) > listenerLimit)
+                {
+                    ListenerStalled(logger, relay.Listener.Client?.ToString(), relay.Mount, listenerLimit.TotalSeconds);
+                    relay.Listener.Abort();
+                }
+            }
+
             var stall = TimeSpan.FromSeconds(options.Value.StallSeconds);
-            var silent = _relays.Keys.Where(r => r.Streaming && r.Edge is not null && time.GetElapsedTime(r.LastData) >= stall).GroupBy(r => r.Edge!);
+            var silent = _relays.Keys.Where(r => r.Failover && r.Streaming && r.Edge is not null && time.GetElapsedTime(r.LastData) >= stall).GroupBy(r => r.Edge!);
             await Parallel.ForEachAsync(silent, stoppingToken, async (edge, cancellationToken) =>
             {
                 if (await AliveAsync(edge.Key, cancellationToken).ConfigureAwait(false))
@@ -64,6 +79,9 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, Ti
             return false;
         }
     }
+
+    [LoggerMessage(5104, LogLevel.Information, "Listener {Client} on {Mount} closed: it accepted nothing for {Seconds} s")]
+    private static partial void ListenerStalled(ILogger logger, string? client, string mount, double seconds);
 
     [LoggerMessage(5102, LogLevel.Warning, "Edge {Edge} is silent and does not answer: its {Listeners} relayed listeners go on elsewhere")]
     private static partial void EdgeStalled(ILogger logger, string edge, int listeners);

@@ -19,9 +19,13 @@ internal sealed class StationAffinityPolicy(Microsoft.Extensions.Options.IOption
 
     public string Name => PolicyName;
 
-    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations) =>
+        PickDestination(context.Request.Path.Value ?? "/", availableDestinations);
+
+    /// <summary>The edge for a request of <paramref name="path"/> (a stream's or the now-playing events').</summary>
+    public DestinationState? PickDestination(string path, IReadOnlyList<DestinationState> availableDestinations)
     {
-        var station = StationKey(context.Request.Path.Value ?? "/");
+        var station = StationKey(path);
         var limit = options.Value.MaxListenersPerEdge;
         DestinationState? best = null;
         DestinationState? bestUnderLimit = null;

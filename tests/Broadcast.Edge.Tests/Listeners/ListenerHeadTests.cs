@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Broadcast.Edge.Listeners;
 using Broadcast.ServiceDefaults.Clients;
+using Broadcast.ServiceDefaults.Listeners;
 
 namespace Broadcast.Edge.Tests.Listeners;
 
@@ -70,9 +71,9 @@ public sealed class ListenerHeadTests
     public void Parse_AnythingOdd_IsLeftToKestrel(string head)
     {
         var bytes = Encoding.Latin1.GetBytes(head);
-        var verdict = ListenerHead.Classify(new ReadOnlySequence<byte>(bytes), out var length);
+        var verdict = StreamRequestHead.Classify(new ReadOnlySequence<byte>(bytes), out var length);
 
-        Assert.True(verdict == ListenerHead.Verdict.Other || ListenerHead.Parse(bytes.AsSpan(0, length), IPAddress.Loopback, Gateways) is null, head);
+        Assert.True(verdict == StreamRequestHead.Verdict.Other || ListenerHead.Parse(bytes.AsSpan(0, length), IPAddress.Loopback, Gateways) is null, head);
     }
 
     [Theory]
@@ -83,14 +84,14 @@ public sealed class ListenerHeadTests
     [InlineData("OPTIONS * HTTP/1.1\r\n\r\n", "Other")]
     [InlineData("\r\nGET /live.mp3 HTTP/1.1\r\n\r\n", "Other")]
     public void Classify_PartialOrForeignHeads(string head, string expected) =>
-        Assert.Equal(expected, ListenerHead.Classify(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head)), out _).ToString());
+        Assert.Equal(expected, StreamRequestHead.Classify(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(head)), out _).ToString());
 
     [Fact]
     public void Classify_HeadPastTheLimit_GoesToKestrel()
     {
-        var huge = Encoding.ASCII.GetBytes("GET /live.mp3 HTTP/1.1\r\nX: " + new string('a', ListenerHead.MaxBytes));
+        var huge = Encoding.ASCII.GetBytes("GET /live.mp3 HTTP/1.1\r\nX: " + new string('a', StreamRequestHead.MaxBytes));
 
-        Assert.Equal(ListenerHead.Verdict.Other, ListenerHead.Classify(new ReadOnlySequence<byte>(huge), out _));
+        Assert.Equal(StreamRequestHead.Verdict.Other, StreamRequestHead.Classify(new ReadOnlySequence<byte>(huge), out _));
     }
 
     [Fact]
@@ -128,15 +129,15 @@ public sealed class ListenerHeadTests
             }
 
             var input = bytes.ToArray();
-            var whole = ListenerHead.Classify(new ReadOnlySequence<byte>(input), out var length);
-            var split = ListenerHead.Classify(Segments(input, random), out var splitLength);
+            var whole = StreamRequestHead.Classify(new ReadOnlySequence<byte>(input), out var length);
+            var split = StreamRequestHead.Classify(Segments(input, random), out var splitLength);
 
             Assert.True(whole == split && length == splitLength, $"seed {Seed} case {run}: {whole}/{split}");
             if (run % 2 == 0)
             {
-                Assert.True(whole == ListenerHead.Verdict.Whole && ListenerHead.Parse(input.AsSpan(0, length), IPAddress.Loopback, Gateways) is not null, $"seed {Seed} case {run}: a player's head not served: {Encoding.ASCII.GetString(input)}");
+                Assert.True(whole == StreamRequestHead.Verdict.Whole && ListenerHead.Parse(input.AsSpan(0, length), IPAddress.Loopback, Gateways) is not null, $"seed {Seed} case {run}: a player's head not served: {Encoding.ASCII.GetString(input)}");
             }
-            else if (whole == ListenerHead.Verdict.Whole && ListenerHead.Parse(input.AsSpan(0, length), IPAddress.Loopback, Gateways) is { } request)
+            else if (whole == StreamRequestHead.Verdict.Whole && ListenerHead.Parse(input.AsSpan(0, length), IPAddress.Loopback, Gateways) is { } request)
             {
                 Assert.StartsWith("/", request.Mount, StringComparison.Ordinal);
                 Assert.DoesNotContain('/', request.Mount[1..]);
@@ -147,7 +148,7 @@ public sealed class ListenerHeadTests
     private static ListenerRequest? Parse(string head, IPAddress peer)
     {
         var bytes = Encoding.ASCII.GetBytes(head);
-        Assert.Equal(ListenerHead.Verdict.Whole, ListenerHead.Classify(new ReadOnlySequence<byte>(bytes), out var length));
+        Assert.Equal(StreamRequestHead.Verdict.Whole, StreamRequestHead.Classify(new ReadOnlySequence<byte>(bytes), out var length));
         Assert.Equal(bytes.Length, length);
         return ListenerHead.Parse(bytes, peer, Gateways);
     }
