@@ -39,6 +39,59 @@ public sealed class FaultTests
             },
             expectedLog: "is silent and does not answer");
 
+    /// <summary>
+    /// The only edge freezes for longer than the gateway's stall time and comes back (an edge overloaded for seconds
+    /// looks the same from the gateway): with nowhere else to go, the gateway keeps its listeners waiting instead of
+    /// ending them, and they hear the edge again on their connections.
+    /// </summary>
+    [Fact]
+    public async Task OnlyEdgeFrozenForSeconds_ListenersWait_AndPlayOnWhenItComesBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string Mount = "/fault-only-edge.mp3";
+        await using var cluster = await DirectoryCluster.StartAsync(ingests: 1, edges: 1);
+        using var http = new HttpClient { Timeout = Timeout };
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingests[0].Address, Mount, "mp3", seconds: 120);
+        var viaGateway = new Uri(cluster.Gateway, Mount);
+        await Listener.WaitLiveAsync(http, viaGateway, Timeout, cluster.Logs);
+        var listeners = new List<StreamRecorder>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                listeners.Add(await StreamRecorder.StartAsync(http, viaGateway, ct));
+                await listeners[^1].WaitForMoreAsync(16 * 1024, Timeout, "audio through the gateway");
+            }
+
+            var edge = cluster.Edges[0];
+            edge.Process.Freeze();
+            try
+            {
+                // The fault's length: past the stall time (5 s) and a liveness probe (2 s), short of the activity timeout (30 s).
+                await Task.Delay(TimeSpan.FromSeconds(9), ct);
+            }
+            finally
+            {
+                edge.Process.Thaw();
+            }
+
+            foreach (var listener in listeners)
+            {
+                await listener.WaitForMoreAsync(64 * 1024, Timeout, "audio after the edge came back\n" + cluster.Logs);
+                Assert.Null(listener.EndedBy);
+            }
+
+            Assert.DoesNotContain("is silent and does not answer", cluster.Logs, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.DisposeAsync();
+            }
+        }
+    }
+
     private const int DrainSeconds = 3;
 
     /// <summary>

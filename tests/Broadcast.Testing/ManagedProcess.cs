@@ -63,6 +63,9 @@ public sealed class ManagedProcess : IAsyncDisposable
     /// <summary>Sends SIGSTOP: the process freezes with its sockets open, as a hung process or a partitioned node looks from outside.</summary>
     public void Freeze() => Signal(19);
 
+    /// <summary>Sends SIGCONT: a frozen process goes on.</summary>
+    public void Thaw() => Signal(18);
+
     private void Signal(int signal)
     {
         if (!_process.HasExited && Kill(_process.Id, signal) != 0)
