@@ -146,7 +146,23 @@ internal sealed class ConnectionExchange : ListenerExchange
         }
     }
 
-    public override void Abort() => _connection.Abort();
+    /// <summary>
+    /// Resets the connection: a graceful close would queue its FIN behind the bytes the listener never took, so the
+    /// listener's side would stay open and the kernel would keep those bytes for as long as it probes the closed window.
+    /// </summary>
+    public override void Abort()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // already closed
+        }
+
+        _connection.Abort();
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes)

@@ -44,7 +44,14 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, IO
                 if (since != 0 && time.GetElapsedTime(since) > listenerLimit)
                 {
                     ListenerStalled(logger, relay.Listener.Client?.ToString(), relay.Mount, listenerLimit.TotalSeconds);
-                    relay.Listener.Abort();
+                    try
+                    {
+                        relay.Listener.Abort();
+                    }
+                    catch (Exception exception) when (exception is not OutOfMemoryException)
+                    {
+                        AbortFailed(logger, exception, relay.Mount); // one listener's close must not end the watchdog
+                    }
                 }
             }
 
@@ -90,6 +97,9 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, IO
 
     [LoggerMessage(5104, LogLevel.Information, "Listener {Client} on {Mount} closed: it accepted nothing for {Seconds} s")]
     private static partial void ListenerStalled(ILogger logger, string? client, string mount, double seconds);
+
+    [LoggerMessage(5105, LogLevel.Warning, "Closing a stalled listener on {Mount} failed")]
+    private static partial void AbortFailed(ILogger logger, Exception exception, string mount);
 
     [LoggerMessage(5102, LogLevel.Warning, "Edge {Edge} is silent and does not answer: its {Listeners} relayed listeners go on elsewhere")]
     private static partial void EdgeStalled(ILogger logger, string edge, int listeners);
