@@ -3,6 +3,7 @@ using Broadcast.Edge.Listeners;
 using Broadcast.Edge.Reporting;
 using Broadcast.Edge.Stations;
 using Broadcast.ServiceDefaults;
+using Broadcast.ServiceDefaults.Listeners;
 using Broadcast.ServiceDefaults.Memory;
 using Broadcast.Shared.Buffers;
 using Microsoft.AspNetCore.Connections;
@@ -20,7 +21,7 @@ builder.Services.AddSingleton<EdgeIdentity>();
 builder.Services.AddSingleton<ListenerDirectory>();
 builder.Services.AddSingleton<ListenerDrain>();
 builder.Services.AddSingleton<ListenerStreams>();
-builder.Services.AddSingleton<ListenerConnectionMiddleware>();
+builder.Services.AddLeanTransport<ListenerConnectionMiddleware>(builder.Configuration);
 builder.Services.AddHostedService<ListenerStallWatch>();
 
 // Kestrel waits for the draining listeners (ListenerDrain) up to the host's shutdown timeout, then aborts the rest.

@@ -4,6 +4,7 @@ using Broadcast.Gateway.Pages;
 using Broadcast.Gateway.Routing;
 using Broadcast.ServiceDefaults;
 using Broadcast.ServiceDefaults.Health;
+using Broadcast.ServiceDefaults.Listeners;
 using Yarp.ReverseProxy.LoadBalancing;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,7 +24,7 @@ builder.Services.AddHostedService(services => services.GetRequiredService<StallW
 builder.Services.AddSingleton<StationCatalog>();
 builder.Services.AddSingleton<ListenerLimits>();
 builder.Services.AddSingleton<ListenerAdmission>();
-builder.Services.AddSingleton<LeanListenerMiddleware>();
+builder.Services.AddLeanTransport<LeanListenerMiddleware>(builder.Configuration);
 
 // With a directory the edges start empty and come from its watch; otherwise from the static list.
 var (routes, clusters) = string.IsNullOrEmpty(gateway.DirectoryUrl) ? EdgeProxyConfig.Build(gateway) : EdgeProxyConfig.Build(gateway, []);

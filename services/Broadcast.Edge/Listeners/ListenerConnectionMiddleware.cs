@@ -15,8 +15,11 @@ namespace Broadcast.Edge.Listeners;
 /// listener then costs its socket, Kestrel's transport connection with its two idle pipes, and the few hundred bytes
 /// of <see cref="ListenerSession"/> and its loop; no HTTP connection, request, response or header dictionary of
 /// Kestrel's is held for hours. Every other connection continues into Kestrel's HTTP pipeline with its bytes unread.
+/// Most listeners do not even get here: <see cref="LeanTransportFactory"/> takes them out before Kestrel sees them, with
+/// this class's <see cref="Parse"/> and <see cref="ServeAsync"/>; here come those Kestrel got (a head in pieces, or
+/// <c>Listeners:LeanTransport=false</c>).
 /// </summary>
-internal sealed partial class ListenerConnectionMiddleware(ListenerStreams streams, TrustedProxies trusted, InFlightRequests inFlight, IConfiguration configuration, Microsoft.Extensions.Options.IOptions<EdgeOptions> options, ILogger<ListenerConnectionMiddleware> logger)
+internal sealed partial class ListenerConnectionMiddleware(ListenerStreams streams, TrustedProxies trusted, InFlightRequests inFlight, IConfiguration configuration, Microsoft.Extensions.Options.IOptions<EdgeOptions> options, ILogger<ListenerConnectionMiddleware> logger) : ILeanListeners
 {
     private readonly TimeSpan _headerTimeout = ConnectionLimit.HeaderTimeout(configuration);
 
@@ -49,14 +52,26 @@ internal sealed partial class ListenerConnectionMiddleware(ListenerStreams strea
 
         // The client sends nothing more: what it might send is not read (the pipe holds no buffer while it waits).
         await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
-        inFlight.Enter();
         try
         {
-            await streams.ServeAsync(request, new ConnectionLine(connection, socket)).ConfigureAwait(false);
+            await ServeAsync(LeanConnection.Of(connection, socket), request).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
             // a refusal's reply to a listener already gone
+        }
+    }
+
+    public bool Enabled => options.Value.LeanListeners;
+
+    public object? Parse(ReadOnlySpan<byte> head, IPAddress? peer) => ListenerHead.Parse(head, peer, trusted);
+
+    public async Task ServeAsync(LeanConnection connection, object request)
+    {
+        inFlight.Enter();
+        try
+        {
+            await streams.ServeAsync((ListenerRequest)request, new ConnectionLine(connection)).ConfigureAwait(false);
         }
         finally
         {

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Broadcast.ServiceDefaults.Listeners;
-using Microsoft.AspNetCore.Connections;
 
 namespace Broadcast.Edge.Listeners;
 
@@ -30,15 +29,15 @@ internal abstract class ListenerLine(Socket socket)
     public abstract Task ReplyAsync(ListenerRequest request, int status, string message, string? retryAfter = null);
 }
 
-/// <summary>A connection served on the lean path: Kestrel accepted it, <see cref="ListenerConnectionMiddleware"/> has it.</summary>
-internal sealed class ConnectionLine(ConnectionContext connection, Socket socket) : ListenerLine(socket)
+/// <summary>A connection served on the lean path: the lean transport or <see cref="ListenerConnectionMiddleware"/> has it.</summary>
+internal sealed class ConnectionLine(LeanConnection connection) : ListenerLine(connection.Socket)
 {
-    public override CancellationToken Closed => connection.ConnectionClosed;
+    public override CancellationToken Closed => connection.Closed;
 
     public override void Abort() => connection.Abort();
 
     public override Task ReplyAsync(ListenerRequest request, int status, string message, string? retryAfter = null) =>
-        LeanReply.WriteAsync(connection.Transport.Output, request.Http10, request.Head, status, message, connection.ConnectionClosed, retryAfter);
+        LeanReply.WriteAsync(connection, request.Http10, request.Head, status, message, connection.Closed, retryAfter);
 }
 
 /// <summary>

@@ -19,6 +19,9 @@ namespace Broadcast.Gateway.Listeners;
 /// admission, affinity, failover. A listener then costs its socket, its edge's socket, Kestrel's transport connection,
 /// and the relay's few objects; no HTTP connection, request, response or header dictionary of Kestrel's, and no buffer
 /// while it waits for the edge. Every other connection continues into Kestrel's HTTP pipeline with its bytes unread.
+/// Most listeners do not even get here: <see cref="LeanTransportFactory"/> takes them out before Kestrel sees them, with
+/// this class's <see cref="Parse"/> and <see cref="ServeAsync"/>; here come those Kestrel got (a head in pieces, or
+/// <c>Listeners:LeanTransport=false</c>).
 /// </summary>
 internal sealed partial class LeanListenerMiddleware(
     ListenerProxy proxy,
@@ -28,7 +31,7 @@ internal sealed partial class LeanListenerMiddleware(
     IOptions<GatewayOptions> options,
     IOptions<StalledListenerOptions> stalled,
     TimeProvider time,
-    ILogger<LeanListenerMiddleware> logger)
+    ILogger<LeanListenerMiddleware> logger) : ILeanListeners
 {
     /// <summary>One-segment paths that are pages of the gateway's or the directory's, not stations.</summary>
     private static readonly string[] Reserved = ["/metrics", "/favicon.ico", "/robots.txt", "/admin", "/status-json.xsl", "/status.xsl"];
@@ -37,8 +40,7 @@ internal sealed partial class LeanListenerMiddleware(
 
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (!options.Value.LeanListeners || options.Value.ListenerProxy != ListenerProxyMode.Direct
-            || connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
+        if (!Enabled || connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
         {
             await next(connection).ConfigureAwait(false);
             return;
@@ -64,6 +66,23 @@ internal sealed partial class LeanListenerMiddleware(
 
         // The client sends nothing more: what it might send is not read (the pipe holds no buffer while it waits).
         await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await ServeAsync(LeanConnection.Of(connection, socket), head).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // the listener left while the gateway answered it
+        }
+    }
+
+    public bool Enabled => options.Value.LeanListeners && options.Value.ListenerProxy == ListenerProxyMode.Direct;
+
+    public object? Parse(ReadOnlySpan<byte> head, IPAddress? peer) => IsStream(StreamRequestHead.TryParse(head, ConnectionExchange.Names));
+
+    public async Task ServeAsync(LeanConnection connection, object request)
+    {
+        var head = (StreamRequestHead)request;
         var headers = new HeaderDictionary();
         if (head.Values[5] is { } forwardedFor)
         {
@@ -75,15 +94,11 @@ internal sealed partial class LeanListenerMiddleware(
             headers["Forwarded"] = forwarded;
         }
 
-        var client = trusted.ClientOf((connection.RemoteEndPoint as IPEndPoint)?.Address, headers);
+        var client = trusted.ClientOf((connection.Socket.RemoteEndPoint as IPEndPoint)?.Address, headers);
         inFlight.Enter();
         try
         {
-            await proxy.RelayAsync(new ConnectionExchange(connection, socket, head, client, stalled.Value, time)).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is ConnectionResetException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-        {
-            // the listener left while the gateway answered it
+            await proxy.RelayAsync(new ConnectionExchange(connection, head, client, stalled.Value, time)).ConfigureAwait(false);
         }
         finally
         {

@@ -6,7 +6,6 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Broadcast.ServiceDefaults.Listeners;
-using Microsoft.AspNetCore.Connections;
 
 namespace Broadcast.Gateway.Routing;
 
@@ -25,16 +24,16 @@ internal sealed class ConnectionExchange : ListenerExchange
     /// <summary>Most bytes read from the edge and sent on at a time: a burst in a few sends, a batch of audio in one.</summary>
     private const int BufferBytes = 16 * 1024;
 
-    private readonly ConnectionContext _connection;
+    private readonly LeanConnection _connection;
     private readonly Socket _socket;
     private readonly StreamRequestHead _head;
     private readonly StalledListenerOptions _stalled;
     private readonly TimeProvider _time;
     private byte[]? _buffer;
 
-    public ConnectionExchange(ConnectionContext connection, Socket socket, StreamRequestHead head, IPAddress? client, StalledListenerOptions stalled, TimeProvider time)
+    public ConnectionExchange(LeanConnection connection, StreamRequestHead head, IPAddress? client, StalledListenerOptions stalled, TimeProvider time)
     {
-        (_connection, _socket, _head, _stalled, _time) = (connection, socket, head, stalled, time);
+        (_connection, _socket, _head, _stalled, _time) = (connection, connection.Socket, head, stalled, time);
         Client = client;
         Query = head.Query is null ? string.Empty : "?" + head.Query;
         ActivityContext.TryParse(head.Values[7], head.Values[8], out var parent);
@@ -51,7 +50,7 @@ internal sealed class ConnectionExchange : ListenerExchange
 
     public override IPAddress? Client { get; }
 
-    public override CancellationToken Aborted => _connection.ConnectionClosed;
+    public override CancellationToken Aborted => _connection.Closed;
 
     public override ActivityKind SpanKind => ActivityKind.Server;
 
@@ -70,10 +69,10 @@ internal sealed class ConnectionExchange : ListenerExchange
     }
 
     public override Task PlainAsync(int status, string message, string? retryAfter = null) =>
-        LeanReply.WriteAsync(_connection.Transport.Output, _head.Http10, _head.Head, status, message, Aborted, retryAfter);
+        LeanReply.WriteAsync(_connection, _head.Http10, _head.Head, status, message, Aborted, retryAfter);
 
     public override Task RedirectAsync(string location) =>
-        LeanReply.WriteAsync(_connection.Transport.Output, _head.Http10, _head.Head, StatusCodes.Status302Found, "see " + location, Aborted, location: location);
+        LeanReply.WriteAsync(_connection, _head.Http10, _head.Head, StatusCodes.Status302Found, "see " + location, Aborted, location: location);
 
     /// <summary>The status line and the edge's headers (but the hop-by-hop ones), CORS where the edge set none, and <c>Connection: close</c>.</summary>
     public override async ValueTask AnswerAsync(HttpResponseMessage reply)

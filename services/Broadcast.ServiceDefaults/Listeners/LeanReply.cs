@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Text;
 
 namespace Broadcast.ServiceDefaults.Listeners;
@@ -10,7 +9,7 @@ namespace Broadcast.ServiceDefaults.Listeners;
 /// </summary>
 public static class LeanReply
 {
-    public static async Task WriteAsync(PipeWriter output, bool http10, bool head, int status, string message, CancellationToken cancellationToken, string? retryAfter = null, string? location = null)
+    public static async Task WriteAsync(LeanConnection connection, bool http10, bool head, int status, string message, CancellationToken cancellationToken, string? retryAfter = null, string? location = null)
     {
         var body = Encoding.UTF8.GetBytes(message + "\n");
         var text = new StringBuilder()
@@ -30,10 +29,8 @@ public static class LeanReply
             text.Append("Location: ").Append(location).Append("\r\n");
         }
 
-        await output.WriteAsync(Encoding.ASCII.GetBytes(text.Append("\r\n").ToString()), cancellationToken).ConfigureAwait(false);
-        if (!head)
-        {
-            await output.WriteAsync(body, cancellationToken).ConfigureAwait(false);
-        }
+        var bytes = Encoding.ASCII.GetBytes(text.Append("\r\n").ToString());
+        byte[] reply = head ? bytes : [.. bytes, .. body];
+        await connection.SendAsync(reply, cancellationToken).ConfigureAwait(false);
     }
 }
