@@ -205,6 +205,7 @@ public sealed partial class LeanTransportFactory(
 
             var connection = new AcceptedConnection(socket);
             _lean.TryAdd(connection, 0);
+            connection.Watch();
             try
             {
                 await _listeners.ServeAsync(connection, request).ConfigureAwait(false);
@@ -302,6 +303,13 @@ public sealed partial class LeanTransportFactory(
 
         public override CancellationToken Closed => _closed.Token;
 
+        /// <summary>
+        /// Waits, with a zero-byte read (no buffer), for the client to close its side, and then aborts the connection,
+        /// so a listener who leaves a silent station is gone at once, as Kestrel's receive loop would tell. Bytes a
+        /// client sends after its head are read and dropped.
+        /// </summary>
+        public void Watch() => _ = WatchAsync();
+
         public override void Abort()
         {
             if (Interlocked.Exchange(ref _ended, 1) != 0)
@@ -327,6 +335,42 @@ public sealed partial class LeanTransportFactory(
             {
                 bytes = bytes[await Socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
             }
+        }
+
+        private async Task WatchAsync()
+        {
+            try
+            {
+                do
+                {
+                    await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+                while (Volatile.Read(ref _ended) == 0 && Drop());
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                // reset, or closed by the stream's end
+            }
+
+            Abort();
+        }
+
+        /// <summary>Reads and drops what the client sent; false when there was nothing: its side is closed.</summary>
+        private bool Drop()
+        {
+            Span<byte> discard = stackalloc byte[256];
+            var any = false;
+            while (Socket.Available > 0)
+            {
+                if (Socket.Receive(discard, SocketFlags.None) == 0)
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
         }
 
         /// <summary>The end of the stream: what the client sent since its head is dropped (unread bytes would turn the close into a reset), then the close.</summary>

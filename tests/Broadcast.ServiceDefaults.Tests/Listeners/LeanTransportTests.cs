@@ -92,6 +92,18 @@ public sealed class LeanTransportTests
         Assert.Equal(string.Empty, rest);
     }
 
+    [Fact]
+    public async Task ListenerWhoLeaves_ItsConnectionEnds_WhileNothingIsSent()
+    {
+        await using var server = await TestServer.StartAsync(hold: true);
+        var held = await HeldAsync(server, TestContext.Current.CancellationToken);
+
+        held.Dispose(); // the server sends nothing more: only its watch on the socket can tell
+        var ended = await server.Listeners.Ended.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, ended);
+    }
+
     /// <summary>A lean listener whose serving waits until its connection is aborted (the head is answered first).</summary>
     private static async Task<Socket> HeldAsync(TestServer server, CancellationToken ct)
     {
@@ -143,8 +155,12 @@ public sealed class LeanTransportTests
     private sealed class TestListeners(bool hold) : ILeanListeners
     {
         private int _served;
+        private int _ended;
 
         public int Served => Volatile.Read(ref _served);
+
+        /// <summary>Completed with the count of held connections whose Closed fired.</summary>
+        public TaskCompletionSource<int> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool Enabled => true;
 
@@ -158,6 +174,7 @@ public sealed class LeanTransportTests
             if (hold)
             {
                 await Task.Delay(System.Threading.Timeout.Infinite, connection.Closed).ContinueWith(_ => { }, TaskScheduler.Default);
+                Ended.TrySetResult(Interlocked.Increment(ref _ended));
             }
         }
     }
