@@ -345,7 +345,7 @@ public sealed partial class LeanTransportFactory(
                 {
                     await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
-                while (Volatile.Read(ref _ended) == 0 && Drop());
+                while (Volatile.Read(ref _ended) == 0 && Open());
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
             {
@@ -355,22 +355,28 @@ public sealed partial class LeanTransportFactory(
             Abort();
         }
 
-        /// <summary>Reads and drops what the client sent; false when there was nothing: its side is closed.</summary>
-        private bool Drop()
+        /// <summary>
+        /// After the wait: drops what the client sent and says true; false only when the socket is readable with
+        /// nothing to read, i.e. the client closed its side or reset it. A wake-up with nothing readable (the bench
+        /// saw 16 of 5000 listeners cut by taking one for a close) waits again.
+        /// </summary>
+        private bool Open()
         {
+            if (Socket.Available == 0)
+            {
+                return !Socket.Poll(0, SelectMode.SelectRead);
+            }
+
             Span<byte> discard = stackalloc byte[256];
-            var any = false;
             while (Socket.Available > 0)
             {
                 if (Socket.Receive(discard, SocketFlags.None) == 0)
                 {
                     return false;
                 }
-
-                any = true;
             }
 
-            return any;
+            return true;
         }
 
         /// <summary>The end of the stream: what the client sent since its head is dropped (unread bytes would turn the close into a reset), then the close.</summary>
