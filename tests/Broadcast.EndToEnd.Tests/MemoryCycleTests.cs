@@ -79,11 +79,7 @@ public sealed class MemoryCycleTests
         await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
         await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up: JIT, pools and the thread pool at full size
 
-        var few = await AllocationRateAsync(http, edge, edge, url, Few, ct);
-        var many = await AllocationRateAsync(http, edge, edge, url, Many, ct);
-        var perListener = (many - few) / (Many - Few);
-
-        var figures = $"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {perListener:F1} B/s per listener";
+        var (perListener, figures) = await PerListenerRateAsync(http, edge, edge, url, ct);
         TestContext.Current.TestOutputHelper?.WriteLine("edge allocations: " + figures);
         Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per listener: " + figures);
     }
@@ -101,11 +97,7 @@ public sealed class MemoryCycleTests
         await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
         await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up
 
-        var few = await AllocationRateAsync(http, cluster.Gateway, cluster.Edges[0], url, Few, ct);
-        var many = await AllocationRateAsync(http, cluster.Gateway, cluster.Edges[0], url, Many, ct);
-        var perListener = (many - few) / (Many - Few);
-
-        var figures = $"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {perListener:F1} B/s per listener";
+        var (perListener, figures) = await PerListenerRateAsync(http, cluster.Gateway, cluster.Edges[0], url, ct);
         TestContext.Current.TestOutputHelper?.WriteLine("gateway allocations: " + figures);
         Assert.True(perListener < AllowedBytesPerListenerSecond, "the gateway allocates per listener: " + figures);
     }
@@ -118,22 +110,54 @@ public sealed class MemoryCycleTests
     private const double AllowedBytesPerListenerSecond = 48;
 
     /// <summary>
+    /// What one more listener costs <paramref name="measured"/> per second: the slope between <see cref="Few"/> and
+    /// <see cref="Many"/> listeners, the lesser of two rounds. The process's own background (reports, probes, tiered JIT)
+    /// comes and goes between rounds; what each listener allocates per send is in both, so the lesser still shows it.
+    /// </summary>
+    private static async Task<(double PerListener, string Figures)> PerListenerRateAsync(HttpClient http, Uri measured, Uri edge, Uri url, CancellationToken ct)
+    {
+        var rounds = new List<string>();
+        var least = double.MaxValue;
+        for (var round = 0; round < 2; round++)
+        {
+            var few = await AllocationRateAsync(http, measured, edge, url, Few, ct);
+            var many = await AllocationRateAsync(http, measured, edge, url, Many, ct);
+            var slope = (many - few) / (Many - Few);
+            least = Math.Min(least, slope);
+            rounds.Add($"{few:F0} B/s with {Few} listeners, {many:F0} B/s with {Many}: {slope:F1} B/s per listener");
+        }
+
+        return (least, string.Join("; ", rounds));
+    }
+
+    /// <summary>
     /// Bytes <paramref name="measured"/> (the edge, or the gateway in front of it) allocates per second while
-    /// <paramref name="listeners"/> stream, measured over 8 s once all are in (counted by the edge's requests).
+    /// <paramref name="listeners"/> stream (counted by the edge's requests): the least of three 4 s windows once all
+    /// are in. Something the process does every few seconds regardless of listeners (a report, a probe) allocates
+    /// a hundred-odd KiB at once; landing in one 8 s window it once read as 48 B/s per listener in a clean-clone run
+    /// (20,480 B/s with 20, 38,839 with 400). What every listener allocates per send is in every window, so the least
+    /// of them still shows it.
     /// </summary>
     private static async Task<double> AllocationRateAsync(HttpClient http, Uri measured, Uri edge, Uri url, int listeners, CancellationToken ct)
     {
         // The previous swarm's teardown allocates too: it is over when the edge has no request in flight but this one.
         await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() <= 1, TimeSpan.FromSeconds(30), "the previous listeners to leave");
-        var listening = ListenAsync(url, listeners, TimeSpan.FromSeconds(16), ct); // they leave by themselves after the window
+        var listening = ListenAsync(url, listeners, TimeSpan.FromSeconds(24), ct); // they leave by themselves after the windows
         await Poll.UntilAsync(async () => (await StatsAsync(http, edge, ct)).GetProperty("requests").GetInt64() >= listeners, TimeSpan.FromSeconds(6), $"{listeners} listeners on the edge");
+        var least = double.MaxValue;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var before = await AllocatedAsync(http, measured, ct);
-        await Task.Delay(TimeSpan.FromSeconds(8), ct); // the measurement window
-        var after = await AllocatedAsync(http, measured, ct);
-        var seconds = clock.Elapsed.TotalSeconds;
+        for (var window = 0; window < 3; window++)
+        {
+            var started = clock.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(4), ct); // a measurement window
+            var after = await AllocatedAsync(http, measured, ct);
+            least = Math.Min(least, (after - before) / (clock.Elapsed - started).TotalSeconds);
+            before = after;
+        }
+
         await listening;
-        return (after - before) / seconds;
+        return least;
     }
 
     private static async Task<long> AllocatedAsync(HttpClient http, Uri edge, CancellationToken ct) =>
