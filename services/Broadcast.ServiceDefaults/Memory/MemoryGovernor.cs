@@ -14,7 +14,9 @@ namespace Broadcast.ServiceDefaults.Memory;
 /// (research/dotnet.md §2.2–2.3). So when the services' load has fallen to <see cref="MemoryOptions.DropFraction"/>
 /// of its peak and stayed there for <see cref="MemoryOptions.QuietSeconds"/>, at most every
 /// <see cref="MemoryOptions.MinIntervalSeconds"/>, this empties the <see cref="GovernedBlockPool"/>s, runs a
-/// blocking, compacting, aggressive GC and asks glibc to return free heap pages (<c>malloc_trim</c>).
+/// blocking, compacting, aggressive GC and asks glibc to return free heap pages (<c>malloc_trim</c>). The same runs
+/// once after load has risen and settled (<see cref="MemoryOptions.SettleAfterRise"/>, <see cref="RiseDetector"/>):
+/// what the ramp left behind would otherwise be held for as long as the listeners stay.
 /// </summary>
 internal sealed partial class MemoryGovernor(
     IEnumerable<ILoadGauge> gauges,
@@ -44,7 +46,8 @@ internal sealed partial class MemoryGovernor(
         }
 
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.CheckSeconds), time);
-        var state = new DropDetector(settings);
+        var drop = new DropDetector(settings);
+        var rise = new RiseDetector(settings);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -55,9 +58,17 @@ internal sealed partial class MemoryGovernor(
                     load += gauge.CurrentLoad;
                 }
 
-                if (state.ShouldCollect(load, time.GetUtcNow()))
+                var now = time.GetUtcNow();
+                if (drop.ShouldCollect(load, now))
                 {
-                    Collect(logger, load, state.LastPeak);
+                    var (before, after, milliseconds) = Collect();
+                    Collected(logger, drop.LastPeak, load, before / (1024 * 1024), after / (1024 * 1024), milliseconds);
+                    rise.Collected(load);
+                }
+                else if (settings.SettleAfterRise && rise.ShouldCollect(load, now))
+                {
+                    var (before, after, milliseconds) = Collect();
+                    Settled(logger, load, before / (1024 * 1024), after / (1024 * 1024), milliseconds);
                 }
             }
         }
@@ -67,8 +78,8 @@ internal sealed partial class MemoryGovernor(
         }
     }
 
-    /// <summary>Runs the collection and trim now; returns the resident bytes before and after.</summary>
-    public static (long Before, long After) Collect(ILogger logger, long load, long peak)
+    /// <summary>Runs the collection and trim now; returns the resident bytes before and after and how long it took.</summary>
+    private static (long Before, long After, double Milliseconds) Collect()
     {
         var before = ProcessMemory.ResidentBytes();
         var clock = Stopwatch.StartNew();
@@ -81,8 +92,7 @@ internal sealed partial class MemoryGovernor(
         Collections.Add(1);
         Interlocked.Increment(ref s_collections);
         Pauses.Record(clock.Elapsed.TotalMilliseconds);
-        Collected(logger, peak, load, before / (1024 * 1024), after / (1024 * 1024), clock.Elapsed.TotalMilliseconds);
-        return (before, after);
+        return (before, after, clock.Elapsed.TotalMilliseconds);
     }
 
     private static void TrimNativeHeap()
@@ -107,4 +117,7 @@ internal sealed partial class MemoryGovernor(
 
     [LoggerMessage(3000, LogLevel.Information, "Memory governor: load fell from {Peak} to {Load}; aggressive GC and trim took RSS from {BeforeMiB} MiB to {AfterMiB} MiB in {Milliseconds:F1} ms")]
     private static partial void Collected(ILogger logger, long peak, long load, long beforeMiB, long afterMiB, double milliseconds);
+
+    [LoggerMessage(3001, LogLevel.Information, "Memory governor: load rose to {Load} and held; aggressive GC and trim took RSS from {BeforeMiB} MiB to {AfterMiB} MiB in {Milliseconds:F1} ms")]
+    private static partial void Settled(ILogger logger, long load, long beforeMiB, long afterMiB, double milliseconds);
 }

@@ -25,6 +25,17 @@ public sealed class MemoryOptions
     [Range(1, 86_400)]
     public int MinIntervalSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Also collect once load has risen to twice its level at the last collection, at least
+    /// <see cref="SettleMinimumLoad"/>, and held within 10 % of one level for <see cref="QuietSeconds"/>: what a ramp of
+    /// thousands of connections leaves behind is otherwise kept for as long as the listeners stay (README, issue #17).
+    /// </summary>
+    public bool SettleAfterRise { get; set; } = true;
+
+    /// <summary>Least load (requests in flight) a rise must reach before it is worth a blocking collection.</summary>
+    [Range(1, 10_000_000)]
+    public int SettleMinimumLoad { get; set; } = 1000;
+
     /// <summary>Seconds between load samples.</summary>
     [Range(1, 60)]
     public int CheckSeconds { get; set; } = 2;
