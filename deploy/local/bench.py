@@ -162,23 +162,29 @@ ICY = False  # set from --icy: every swarm listener asks for in-band titles
 
 
 def swarm(system, work, listeners, ramp, hold, label):
-    """Runs the swarm, sampling the servers' peak RSS each second; returns its report, peaks and CPU ticks used."""
+    """Runs the swarm, sampling the servers' RSS each second; returns its report, the peaks, the RSS held at the
+    end of the hold (the last sample before listeners start leaving: what a steady audience costs, after
+    anything the ramp left behind has been collected), the CPU ticks used and the wall time."""
     path = os.path.join(work, f"swarm-{label}.json")
     command = ["dotnet", LOADTEST, "swarm", "--url", system.listen + "/bench.mp3", "--listeners", str(listeners),
                "--ramp", str(ramp), "--duration", str(hold), "--bitrate-kbps", "128", "--json", path, "--label", label,
                "--icy", "1" if ICY else "0"]
     cpu0 = [p.cpu_ticks() for p in system.procs]
     peaks = [p.rss_mib() for p in system.procs]
+    held = peaks
     started = time.time()
     with open(os.path.join(work, f"swarm-{label}.log"), "w") as log:
         client = subprocess.Popen(pinned(1, command), stdout=log, stderr=subprocess.STDOUT)
         while client.poll() is None:
-            peaks = [max(a, p.rss_mib()) for a, p in zip(peaks, system.procs)]
+            now = [p.rss_mib() for p in system.procs]
+            peaks = [max(a, b) for a, b in zip(peaks, now)]
+            if time.time() - started < ramp + hold:
+                held = now
             time.sleep(1)
     wall = time.time() - started
     ticks = sum(p.cpu_ticks() - c for p, c in zip(system.procs, cpu0))
     with open(path) as f:
-        return json.load(f), peaks, ticks, wall
+        return json.load(f), peaks, held, ticks, wall
 
 
 def measure(system, work, args):
@@ -199,11 +205,13 @@ def measure(system, work, args):
         idle_ticks_per_s = (sum(p.cpu_ticks() for p in system.procs) - c0) / 10
         for n in args.sizes:
             ramp = max(5, n / 500)
-            report, peaks, ticks, wall = swarm(system, work, n, ramp, args.hold, f"{system.label}-{n}")
+            report, peaks, held, ticks, wall = swarm(system, work, n, ramp, args.hold, f"{system.label}-{n}")
             listener_minutes = n / 1000 * (args.hold + ramp / 2) / 60
             cpu = (ticks - idle_ticks_per_s * wall) / TICKS / listener_minutes
             per_listener_kb = (sum(peaks) - sum(result["idle"])) * 1024 / n
-            result["levels"].append({"n": n, "report": report, "peaks": peaks, "cpu": cpu, "kb_per_listener": per_listener_kb})
+            held_kb = (sum(held) - sum(result["idle"])) * 1024 / n
+            result["levels"].append({"n": n, "report": report, "peaks": peaks, "held": held, "cpu": cpu,
+                                     "kb_per_listener": per_listener_kb, "kb_held": held_kb})
             time.sleep(5)
         after = []
         for _ in range(args.quiet // 10):
@@ -211,7 +219,7 @@ def measure(system, work, args):
             after.append([p.rss_mib() for p in system.procs])
         result["after"] = after
         for c in range(args.cycles):
-            report, peaks, _, _ = swarm(system, work, args.cycle_size, 10, args.cycle_hold, f"{system.label}-cycle{c + 1}")
+            report, _, _, _, _ = swarm(system, work, args.cycle_size, 10, args.cycle_hold, f"{system.label}-cycle{c + 1}")
             time.sleep(args.cycle_rest)
             result["cycles"].append({"report": report, "rss": [p.rss_mib() for p in system.procs]})
     finally:
@@ -231,7 +239,7 @@ def capacity(system, work, steps, hold):
     best, tried = 0, []
     try:
         for n in steps:
-            report, _, _, _ = swarm(system, work, n, max(5, n / 500), hold, f"{system.label}-cap{n}")
+            report, _, _, _, _ = swarm(system, work, n, max(5, n / 500), hold, f"{system.label}-cap{n}")
             ok = report["failures"] == 0 and report["listenersAtOrAbove99Percent"] == n
             tried.append((n, report["deliveredMinPercent"], report["failures"], ok))
             if not ok:
@@ -275,9 +283,13 @@ def report_markdown(results, caps, args):
                     "fail": str(rep["failures"]),
                     "cpu": f"{level['cpu']:.2f}",
                     "kb": f"{level['kb_per_listener']:.1f}",
-                    "peak": " + ".join(f1(p) for p in level["peaks"])}[key]
+                    "kbheld": f"{level['kb_held']:.1f}",
+                    "peak": " + ".join(f1(p) for p in level["peaks"]),
+                    "held": " + ".join(f1(p) for p in level["held"])}[key]
         for key, title in (("ttfb", "TTFB p50 / p99 ms"), ("rate", "listeners at >= 99 % of bitrate"), ("fail", "failures"),
-                           ("cpu", "CPU s per 1000 listener-minutes"), ("kb", "RSS KiB per listener above idle"), ("peak", "peak RSS MiB")):
+                           ("cpu", "CPU s per 1000 listener-minutes"), ("kb", "RSS KiB per listener above idle, at peak"),
+                           ("kbheld", "RSS KiB per listener above idle, end of hold"), ("peak", "peak RSS MiB"),
+                           ("held", "RSS MiB at the end of the hold")):
             lines.append(f"| {n}: {title} | " + " | ".join(cell(r, key) for r in results) + " |")
     lines.append("")
     lines += ["| RSS MiB per process | idle | 60 s after all left | after each cycle |", "|---|---|---|---|"]
@@ -298,7 +310,8 @@ def report_markdown(results, caps, args):
             parts = []
             for i, n in enumerate(args.sizes):
                 b, o = base["levels"][i], r["levels"][i]
-                parts.append(f"{n}: CPU x{o['cpu'] / b['cpu']:.2f}, RSS/listener x{o['kb_per_listener'] / max(b['kb_per_listener'], 0.01):.2f}")
+                parts.append(f"{n}: CPU x{o['cpu'] / b['cpu']:.2f}, RSS/listener at peak x{o['kb_per_listener'] / max(b['kb_per_listener'], 0.01):.2f}, "
+                             f"end of hold x{o['kb_held'] / max(b['kb_held'], 0.01):.2f}")
             lines.append(f"- {r['label']}: " + "; ".join(parts))
     return "\n".join(lines) + "\n"
 
