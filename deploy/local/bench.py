@@ -128,9 +128,10 @@ class Broadcast:
 
         self.procs = [Proc("nats", ["nats-server", "-a", "127.0.0.1", "-p", str(self.nats)], log),
                       service("Ingest", self.ingest_port, Ingest__SourcePassword="hackme"),
-                      service("Edge", self.edge_port),
-                      service("Gateway", self.gateway_port, Gateway__Edges__0=f"http://127.0.0.1:{self.edge_port}")]
-        for port in (self.ingest_port, self.edge_port, self.gateway_port):
+                      service("Edge", self.edge_port)]
+        if not self.direct:  # the edge alone is nats, ingest and the edge: an idle gateway's drift is not its cost
+            self.procs.append(service("Gateway", self.gateway_port, Gateway__Edges__0=f"http://127.0.0.1:{self.edge_port}"))
+        for port in (self.ingest_port, self.edge_port) + (() if self.direct else (self.gateway_port,)):
             wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz/ready"), 60, f"service on {port}")
 
 

@@ -60,4 +60,16 @@ public sealed class RiseDetectorTests
         detector.ShouldCollect(2000, T0.AddSeconds(100));
         Assert.True(detector.ShouldCollect(2000, T0.AddSeconds(110)), "from 100, 2000 is a rise");
     }
+
+    [Fact]
+    public void ShouldCollect_AudienceLeftWithoutACollection_TheNextRiseCountsFromTheLowestLoad()
+    {
+        var detector = new RiseDetector(Options);
+        detector.ShouldCollect(5000, T0);
+        Assert.True(detector.ShouldCollect(5000, T0.AddSeconds(10)));
+
+        detector.ShouldCollect(0, T0.AddSeconds(60)); // all left; the drop's collection waited out its interval
+        detector.ShouldCollect(9700, T0.AddSeconds(90));
+        Assert.True(detector.ShouldCollect(9700, T0.AddSeconds(100)), "9700 after 0 is a rise, though less than twice 5000");
+    }
 }

@@ -19,7 +19,7 @@ internal sealed class RiseDetector(MemoryOptions options)
     private long _level;
     private DateTimeOffset _heldSince;
 
-    /// <summary>The load at the last collection of either kind.</summary>
+    /// <summary>The lowest load since the last collection of either kind: a rise is measured from it.</summary>
     public long Base => _base;
 
     /// <summary>A collection ran (this detector's or the drop's) with this load: the next rise is measured from it.</summary>
@@ -27,6 +27,9 @@ internal sealed class RiseDetector(MemoryOptions options)
 
     public bool ShouldCollect(long load, DateTimeOffset now)
     {
+        // From the lowest point, not the last collection: listeners who left before the drop's collection could run
+        // (it waits out MinIntervalSeconds) must not make the next, larger audience count as no rise.
+        _base = Math.Min(_base, load);
         if (Math.Abs(load - _level) > _level * HoldBand || (_level == 0 && load > 0))
         {
             _level = load; // still moving: a hold starts here
