@@ -45,19 +45,22 @@ public sealed class StalledListenerTests
             }
 
             // Until every one of them is closed by the server (seen in the kernel's table without reading a byte: the
-            // client's side leaves ESTABLISHED), follow the kernel's TCP memory (pages of 4 KiB).
+            // client's side leaves ESTABLISHED), follow the kernel's TCP memory (pages of 4 KiB). A connection is known
+            // by its local and its remote port: the kernel gives the same local port to connections to other servers,
+            // and the tests running alongside hold hundreds of those.
             var ports = sockets.Select(s => ((System.Net.IPEndPoint)s.LocalEndPoint!).Port).ToHashSet();
+            var gatewayPort = cluster.Gateway.Port;
             var peak = baseline;
             var open = Stalled;
             await Poll.UntilAsync(
                 () =>
                 {
                     peak = Math.Max(peak, TcpMemoryPages());
-                    open = EstablishedLocalPorts().Count(ports.Contains);
+                    open = Established().Count(c => c.Remote == gatewayPort && ports.Contains(c.Local));
                     return Task.FromResult(open == 0);
                 },
                 Timeout,
-                $"the server to close every stalled listener ({open} of {Stalled} still open)");
+                () => $"the server to close every stalled listener ({open} of {Stalled} still open)\n{cluster.Logs}");
 
             // Both ends are on this machine: this counts the never-read queues on the listeners' side too (their
             // default receive buffer, 128 KiB), plus gateway→listener, edge→gateway. Unbounded, it was ≈ 690 KiB for
@@ -75,12 +78,15 @@ public sealed class StalledListenerTests
         }
     }
 
-    /// <summary>Local ports of the TCP connections in state ESTABLISHED (01), from <c>/proc/net/tcp</c> and <c>tcp6</c>.</summary>
-    private static IEnumerable<int> EstablishedLocalPorts() =>
+    /// <summary>Local and remote ports of the TCP connections in state ESTABLISHED (01), from <c>/proc/net/tcp</c> and <c>tcp6</c>.</summary>
+    private static IEnumerable<(int Local, int Remote)> Established() =>
         TcpTables.Where(File.Exists).SelectMany(path => File.ReadLines(path).Skip(1))
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(fields => fields.Length > 3 && fields[3] == "01")
-            .Select(fields => int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            .Select(fields => (Port(fields[1]), Port(fields[2])));
+
+    /// <summary>The port of an <c>address:port</c> field of the kernel's table (hexadecimal).</summary>
+    private static int Port(string field) => int.Parse(field[(field.LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     /// <summary>The <c>mem</c> field of the TCP line of <c>/proc/net/sockstat</c>: pages of socket buffers in use.</summary>
     private static long TcpMemoryPages()

@@ -6,7 +6,10 @@ public static class Poll
     /// <summary>Polling interval: short against the multi-second timeouts the tests use.</summary>
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => UntilAsync(condition, timeout, () => what);
+
+    /// <summary>As above, with the description made when the wait times out (so that it can tell what was last seen).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
     {
         using var limit = new CancellationTokenSource(timeout);
         while (true)
@@ -25,7 +28,7 @@ public static class Poll
 
             if (limit.IsCancellationRequested)
             {
-                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
+                throw new TimeoutException($"timed out after {timeout} waiting for {what()}");
             }
 
             await Task.Delay(Interval, CancellationToken.None).ConfigureAwait(false);
