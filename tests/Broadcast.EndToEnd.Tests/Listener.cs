@@ -52,47 +52,17 @@ internal static class Listener
 
     /// <summary>Decodes with <c>ffmpeg -v error</c>: any output at all is a decoding error. Returns the codec ffprobe sees.</summary>
     /// <remarks>
-    /// A capture stops at a time, not at a frame: for ADTS (whose decoder reports a cut-off last frame as an error)
-    /// the trailing partial frame is trimmed first. Every complete frame before it must decode cleanly.
+    /// A capture stops at a time, not at a frame: for ADTS and MPEG audio (whose decoders can report a cut-off last
+    /// frame as an error) the trailing partial frame is trimmed first (<see cref="CaptureTail"/>). Every complete
+    /// frame before it must decode cleanly.
     /// </remarks>
     public static async Task<string> DecodeAsync(string path, CancellationToken cancellationToken)
     {
-        await TrimPartialAdtsFrameAsync(path, cancellationToken);
+        await CaptureTail.TrimAsync(path, cancellationToken);
         var errors = await ExternalTool.RunAsync("ffmpeg", ["-hide_banner", "-v", "error", "-i", path, "-f", "null", "-"], TimeSpan.FromSeconds(30), cancellationToken, includeStandardError: true);
         Assert.True(string.IsNullOrWhiteSpace(errors), $"ffmpeg reported decoding errors:\n{errors}");
         var codec = await ExternalTool.RunAsync("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path], TimeSpan.FromSeconds(30), cancellationToken);
         return codec.Trim();
-    }
-
-    /// <summary>For an ADTS stream (sync word 0xFFF, 13-bit frame length), cuts the file after its last whole frame.</summary>
-    private static async Task TrimPartialAdtsFrameAsync(string path, CancellationToken cancellationToken)
-    {
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        static bool Sync(byte[] b, int i) => i + 7 <= b.Length && b[i] == 0xFF && (b[i + 1] & 0xF6) == 0xF0;
-        if (!Sync(bytes, 0))
-        {
-            return;
-        }
-
-        var end = 0;
-        while (Sync(bytes, end))
-        {
-            var length = ((bytes[end + 3] & 0x03) << 11) | (bytes[end + 4] << 3) | (bytes[end + 5] >> 5);
-            if (length < 7 || end + length > bytes.Length)
-            {
-                break;
-            }
-
-            end += length;
-        }
-
-        // Trim only a cut-off tail (a frame that starts but does not fit, or a few bytes too short for a header);
-        // lost sync in the middle stays in the file for ffmpeg to report.
-        var tail = bytes.Length - end;
-        if (tail > 0 && (tail < 7 || Sync(bytes, end)))
-        {
-            await File.WriteAllBytesAsync(path, bytes.AsMemory(0, end), cancellationToken);
-        }
     }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes of a response body (bounded by a 30 s timeout).</summary>
