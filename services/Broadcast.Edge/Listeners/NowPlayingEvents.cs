@@ -13,7 +13,7 @@ namespace Broadcast.Edge.Listeners;
 /// </summary>
 internal static class NowPlayingEvents
 {
-    /// <summary>How often the ring is looked at: a listener at the live edge is woken every 500 ms, so this is finer.</summary>
+    /// <summary>How often the ring is looked at: finer than the listeners' wake interval (Edge:WakeIntervalMilliseconds).</summary>
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
     /// <summary>A comment line this often keeps proxies (and the gateway's activity timeout) from cutting a quiet stream.</summary>
