@@ -9,8 +9,8 @@ namespace Broadcast.ServiceDefaults.Memory;
 /// cost per socket operation), reused through a free list, so a steady stream of writes allocates nothing. Blocks
 /// stay pooled at the peak's count until <see cref="Trim"/> (the governor, once load has dropped) lets them go,
 /// just before its aggressive GC returns their pages. 16 KiB by default rather than the 4 KiB Kestrel asks for: a
-/// listener's 500 ms batch (8 KB at 128 kbit/s) goes in one block and one socket write, and the gateway reads it
-/// from the edge in one read (<see cref="MemoryOptions.KestrelBlockBytes"/>).
+/// listener's batch (16,000 bytes at 128 kbit/s with the edge's 1000 ms wake interval) goes in one block and one
+/// socket write, and the gateway reads it from the edge in one read (<see cref="MemoryOptions.KestrelBlockBytes"/>).
 /// </summary>
 /// <remarks>
 /// Why not the two pools .NET offers: <see cref="MemoryPool{T}.Shared"/> rents from <c>ArrayPool</c>, whose per-core
