@@ -97,9 +97,9 @@ internal sealed partial class ListenerProxy(
         }
 
         var relay = new Relay(listener, cluster, mount, started, counted && options.Value.Failover);
-        if (counted)
+        if (!head)
         {
-            watchdog.Add(relay); // its edge's silence (with failover) and its listener's (a send that waits too long)
+            watchdog.Add(relay); // its edge's silence and its listener's (a send that waits too long)
         }
 
         try
@@ -328,8 +328,7 @@ internal sealed partial class ListenerProxy(
     {
         var listener = relay.Listener;
         var aborted = listener.Aborted;
-        var activityTimeout = TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds);
-        using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(aborted); // ended by the watchdog: an edge silent for the activity timeout, or stalled
         var station = Telemetry.GatewayTelemetry.Station(relay.Mount);
         long bytes = 0;
         relay.BeginStream(silence, time.GetTimestamp());
@@ -337,7 +336,6 @@ internal sealed partial class ListenerProxy(
         {
             while (true)
             {
-                silence.CancelAfter(activityTimeout);
                 await body.ReadAsync(Memory<byte>.Empty, silence.Token).ConfigureAwait(false);
                 var memory = listener.GetBuffer();
                 var read = await body.ReadAsync(memory, silence.Token).ConfigureAwait(false);

@@ -54,11 +54,16 @@ internal sealed class Relay(ListenerExchange listener, ClusterState cluster, str
     public void EndStream() => Volatile.Write(ref _stream, null);
 
     /// <summary>Ends the current edge's stream (the watchdog's verdict); the relay then goes on elsewhere.</summary>
-    public void EndStalled()
+    public void EndStalled() => End(stalled: true);
+
+    /// <summary>Ends the current edge's stream after it sent nothing for the activity timeout (the watchdog's pass).</summary>
+    public void EndSilent() => End(stalled: false);
+
+    private void End(bool stalled)
     {
         if (Volatile.Read(ref _stream) is { } stream)
         {
-            Stalled = true;
+            Stalled = stalled;
             try
             {
                 stream.Cancel();

@@ -10,7 +10,8 @@ namespace Broadcast.Gateway.Routing;
 /// edges once whether it is alive (<c>/healthz/live</c>, 2 s), and ends the streams of the edges that did not answer, so
 /// that <see cref="ListenerProxy"/> continues them elsewhere. A station that is merely silent (its source paused, the
 /// broker restarting) has a live edge, and its listeners keep waiting. One probe per silent edge, not per listener;
-/// per read a relay only stores a timestamp. On the same pass it closes lean listeners (<see cref="ConnectionExchange"/>)
+/// per read a relay only stores a timestamp. The same pass ends streams silent for
+/// <see cref="GatewayOptions.ActivityTimeoutSeconds"/> (what a timer per relay did), and it closes lean listeners (<see cref="ConnectionExchange"/>)
 /// whose pending send has waited longer than <see cref="StalledListenerOptions.StalledSeconds"/>: their socket's buffer
 /// (<see cref="StalledListenerOptions.SendBufferBytes"/>) stayed full, so they took far less than
 /// <see cref="StalledListenerOptions.MinimumBytesPerSecond"/> (Kestrel's data rate does that on its own path).
@@ -53,6 +54,21 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, IO
                         AbortFailed(logger, exception, relay.Mount); // one listener's close must not end the watchdog
                     }
                 }
+            }
+
+            // The activity timeout, checked here rather than by a timer per listener re-armed at every read (96 bytes
+            // and a timer-queue update per batch): an edge that sent a relay nothing for that long ends its stream.
+            var activity = TimeSpan.FromSeconds(options.Value.ActivityTimeoutSeconds);
+            foreach (var quiet in _relays.Keys.Where(r => r.Streaming && time.GetElapsedTime(r.LastData) >= activity).GroupBy(r => r.Edge))
+            {
+                var ended = 0;
+                foreach (var relay in quiet)
+                {
+                    relay.EndSilent();
+                    ended++;
+                }
+
+                EdgeSilent(logger, quiet.Key?.ToString(), ended, activity.TotalSeconds); // one line per edge, not per listener
             }
 
             var stall = TimeSpan.FromSeconds(options.Value.StallSeconds);
@@ -100,6 +116,9 @@ internal sealed partial class StallWatchdog(IOptions<GatewayOptions> options, IO
 
     [LoggerMessage(5105, LogLevel.Warning, "Closing a stalled listener on {Mount} failed")]
     private static partial void AbortFailed(ILogger logger, Exception exception, string mount);
+
+    [LoggerMessage(5106, LogLevel.Warning, "Edge {Edge} sent {Listeners} relayed listeners nothing for {Seconds} s (the activity timeout): their streams end")]
+    private static partial void EdgeSilent(ILogger logger, string? edge, int listeners, double seconds);
 
     [LoggerMessage(5102, LogLevel.Warning, "Edge {Edge} is silent and does not answer: its {Listeners} relayed listeners go on elsewhere")]
     private static partial void EdgeStalled(ILogger logger, string edge, int listeners);
