@@ -59,6 +59,14 @@ internal sealed class GatewayOptions : IValidatableObject
     public bool RawEdgeRequests { get; set; } = true;
 
     /// <summary>
+    /// Relay listener streams from each edge on one mux connection (<see cref="Routing.EdgeMuxes"/>) instead of a
+    /// connection per listener: the gateway then needs one file per listener, the edge none, and a batch of audio for
+    /// a thousand listeners is a few sends and reads between them instead of a thousand of each (issue #17). An edge
+    /// without the mux, or a request it does not serve on it, gets a connection of its own as with this off.
+    /// </summary>
+    public bool EdgeMux { get; set; }
+
+    /// <summary>
     /// Relay listener streams on the lean path (<see cref="Listeners.LeanListenerMiddleware"/>: a listener's first request
     /// head read off its connection, the stream sent on its socket, no Kestrel HTTP connection held for the stream's
     /// life). False sends every listener through Kestrel's pipeline (<see cref="Routing.HttpExchange"/>): the A/B of issue #17.

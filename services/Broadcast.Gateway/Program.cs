@@ -19,6 +19,7 @@ builder.Services.AddOptions<GatewayOptions>()
 builder.Services.AddSingleton<EdgeLoads>();
 builder.Services.AddSingleton<ILoadBalancingPolicy, StationAffinityPolicy>();
 builder.Services.AddSingleton<ListenerProxy>();
+builder.Services.AddSingleton<EdgeMuxes>();
 builder.Services.AddSingleton<StallWatchdog>();
 builder.Services.AddHostedService(services => services.GetRequiredService<StallWatchdog>());
 builder.Services.AddSingleton<StationCatalog>();

@@ -64,10 +64,16 @@ internal sealed partial class ListenerConnectionMiddleware(ListenerStreams strea
 
     public bool Enabled => options.Value.LeanListeners;
 
-    public object? Parse(ReadOnlySpan<byte> head, IPAddress? peer) => ListenerHead.Parse(head, peer, trusted);
+    public object? Parse(ReadOnlySpan<byte> head, IPAddress? peer) => MuxRequest.Is(head) ? new MuxRequest(peer) : ListenerHead.Parse(head, peer, trusted);
 
     public async Task ServeAsync(LeanConnection connection, object request)
     {
+        if (request is MuxRequest mux)
+        {
+            await new EdgeMuxSession(connection, mux.Peer, streams, trusted, inFlight, logger).RunAsync().ConfigureAwait(false);
+            return;
+        }
+
         inFlight.Enter();
         try
         {

@@ -7,11 +7,15 @@ namespace Broadcast.Edge.Listeners;
 /// One listener's connection as its stream sees it: the socket the audio is sent on, straight from the station's ring,
 /// a short plain answer for refusals, and a way to end it. Made once per listener.
 /// </summary>
-internal abstract class ListenerLine(Socket socket)
+internal abstract class ListenerLine(Socket? socket)
 {
     private long _sendingSince;
 
-    public Socket Socket { get; } = socket;
+    /// <summary>The listener's own connection; null for a listener relayed on a gateway's mux (<see cref="MuxLine"/>).</summary>
+    public Socket? Socket { get; } = socket;
+
+    /// <summary>Sends every byte (the ring's memory is only lent for the call).</summary>
+    public virtual ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes) => Socket!.SendAsync(bytes, SocketFlags.None);
 
     /// <summary>Fires when the connection is gone (the client closed it, or it was aborted).</summary>
     public abstract CancellationToken Closed { get; }

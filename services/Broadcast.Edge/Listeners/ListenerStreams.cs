@@ -110,16 +110,16 @@ internal sealed partial class ListenerStreams(
         var metaint = request.WantsIcyMetadata && feed.Metadata.ContentType is not ("application/ogg" or "audio/ogg" or "audio/opus" or "audio/flac")
             ? settings.IcyMetaInterval
             : 0;
-        if (!request.Head)
+        if (!request.Head && line.Socket is { } socket)
         {
             // A stalled listener is cut by the stall watch (Listeners:StalledSeconds), with a send buffer we chose (the
             // kernel's autotuning held ≈ 690 KiB per stalled listener: research/dotnet.md §1.3); the ring's lag policy
             // remains the first rule.
-            SetSendBuffer(line.Socket, stalled.Value.SendBufferBytes);
+            SetSendBuffer(socket, stalled.Value.SendBufferBytes);
         }
 
         var head = ResponseHead(request, feed.Metadata, metaint, cursor, oggHeaders.Length);
-        await line.Socket.SendAsync(head, SocketFlags.None).ConfigureAwait(false);
+        await line.SendAsync(head).ConfigureAwait(false);
         if (request.Head)
         {
             return;
@@ -127,7 +127,7 @@ internal sealed partial class ListenerStreams(
 
         if (oggHeaders.Length > 0)
         {
-            await line.Socket.SendAsync(oggHeaders, SocketFlags.None).ConfigureAwait(false);
+            await line.SendAsync(oggHeaders).ConfigureAwait(false);
         }
 
         EdgeLog.ListenerJoined(logger, feed.Station.Mount, listener.Address, cursor);
@@ -151,7 +151,6 @@ internal sealed partial class ListenerStreams(
     private async Task StreamAsync(ListenerSession listener, long cursor, IcyInterleave icy)
     {
         var line = listener.Line;
-        var socket = line.Socket;
         var closed = line.Closed;
         var waiter = new ListenerWaiter();
         var feed = listener.Feed;
@@ -182,7 +181,7 @@ internal sealed partial class ListenerStreams(
                 try
                 {
                     line.SendingSince = time.GetTimestamp();
-                    await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                    await line.SendAsync(data).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -275,7 +274,7 @@ internal sealed partial class ListenerStreams(
         line.SendingSince = time.GetTimestamp();
         try
         {
-            await line.Socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
+            await line.SendAsync(bytes).ConfigureAwait(false);
         }
         finally
         {

@@ -119,7 +119,11 @@ internal static class EdgeRequest
     }
 
     /// <summary>The status line and header lines of a response head (ending in CR LF CR LF); <paramref name="early"/> is body already read.</summary>
-    internal static HttpResponseMessage Parse(ReadOnlySpan<byte> head, ReadOnlySpan<byte> early, Socket? socket)
+    internal static HttpResponseMessage Parse(ReadOnlySpan<byte> head, ReadOnlySpan<byte> early, Socket? socket) =>
+        Parse(head, new EdgeBodyStream(socket, early.IsEmpty ? null : early.ToArray()));
+
+    /// <summary>A response head (ending in CR LF CR LF) whose body is <paramref name="body"/> (a socket's, or a <see cref="MuxStream"/>).</summary>
+    internal static HttpResponseMessage Parse(ReadOnlySpan<byte> head, Stream body)
     {
         var lineEnd = head.IndexOf("\r\n"u8);
         var statusLine = head[..lineEnd];
@@ -131,7 +135,6 @@ internal static class EdgeRequest
             throw new HttpRequestException("the edge's status line is not HTTP/1.x: " + Encoding.ASCII.GetString(statusLine[..Math.Min(statusLine.Length, 64)]));
         }
 
-        var body = new EdgeBodyStream(socket, early.IsEmpty ? null : early.ToArray());
         var reply = new HttpResponseMessage((HttpStatusCode)status) { Version = HttpVersion.Version10, Content = new StreamContent(body) };
         var rest = head[(lineEnd + 2)..];
         while (rest.IndexOf("\r\n"u8) is > 0 and var end)

@@ -36,6 +36,13 @@ internal sealed partial class ListenerProxy
         var target = new Uri(edge, pathAndQuery);
         try
         {
+            // Streams only: the edge serves nothing else on the mux (HEAD probes and now-playing events take their own connection).
+            if (options.Value.EdgeMux && method == HttpMethod.Get && listener.Path.IndexOf('/', 1) < 0
+                && await muxes.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), RequestHead(listener, method, target), EdgeConnectTimeout, listener.Aborted).ConfigureAwait(false) is { } muxed)
+            {
+                return (muxed, false);
+            }
+
             if (options.Value.RawEdgeRequests)
             {
                 return (await EdgeRequest.SendAsync(new DnsEndPoint(target.IdnHost, target.Port), RequestHead(listener, method, target), stalled.Value.SendBufferBytes, EdgeConnectTimeout, listener.Aborted).ConfigureAwait(false), false);

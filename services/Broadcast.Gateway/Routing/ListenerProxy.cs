@@ -26,6 +26,7 @@ internal sealed partial class ListenerProxy(
     IOptions<GatewayOptions> options,
     IOptions<ServiceDefaults.Listeners.StalledListenerOptions> stalled,
     StallWatchdog watchdog,
+    EdgeMuxes muxes,
     ILogger<ListenerProxy> logger) : IDisposable
 {
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler

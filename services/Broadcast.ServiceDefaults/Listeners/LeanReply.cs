@@ -9,7 +9,11 @@ namespace Broadcast.ServiceDefaults.Listeners;
 /// </summary>
 public static class LeanReply
 {
-    public static async Task WriteAsync(LeanConnection connection, bool http10, bool head, int status, string message, CancellationToken cancellationToken, string? retryAfter = null, string? location = null)
+    public static async Task WriteAsync(LeanConnection connection, bool http10, bool head, int status, string message, CancellationToken cancellationToken, string? retryAfter = null, string? location = null) =>
+        await connection.SendAsync(Build(http10, head, status, message, retryAfter, location), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The answer's bytes: head, and the message unless it answers a <c>HEAD</c>.</summary>
+    public static byte[] Build(bool http10, bool head, int status, string message, string? retryAfter = null, string? location = null)
     {
         var body = Encoding.UTF8.GetBytes(message + "\n");
         var text = new StringBuilder()
@@ -30,7 +34,6 @@ public static class LeanReply
         }
 
         var bytes = Encoding.ASCII.GetBytes(text.Append("\r\n").ToString());
-        byte[] reply = head ? bytes : [.. bytes, .. body];
-        await connection.SendAsync(reply, cancellationToken).ConfigureAwait(false);
+        return head ? bytes : [.. bytes, .. body];
     }
 }

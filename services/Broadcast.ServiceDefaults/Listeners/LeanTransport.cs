@@ -26,6 +26,9 @@ public interface ILeanListeners
     public Task ServeAsync(LeanConnection connection, object request);
 }
 
+/// <summary>A lean request that reads its connection itself after the head (a mux): the transport does not watch it for a close.</summary>
+public interface IReadsItsConnection;
+
 /// <summary>
 /// Kestrel's transport with a listener's connection taken out before Kestrel sees it (issue #17). It accepts on the
 /// endpoint's socket and waits, within the header timeout, for the first bytes; when they are a whole head that
@@ -202,7 +205,11 @@ public sealed partial class LeanTransportFactory(
 
             var connection = new AcceptedConnection(socket);
             _lean.TryAdd(connection, 0);
-            connection.Watch();
+            if (request is not IReadsItsConnection)
+            {
+                connection.Watch();
+            }
+
             try
             {
                 await _listeners.ServeAsync(connection, request).ConfigureAwait(false);

@@ -1,0 +1,277 @@
+using System.Net;
+using System.Net.Sockets;
+using Broadcast.ServiceDefaults.Memory;
+using Broadcast.ServiceDefaults.Clients;
+using Broadcast.ServiceDefaults.Listeners;
+using Broadcast.ServiceDefaults.Listeners.Mux;
+
+namespace Broadcast.Edge.Listeners;
+
+/// <summary>A gateway's upgrade to the mux (<see cref="MuxFrames"/>), taken by the lean transport.</summary>
+internal sealed class MuxRequest(IPAddress? peer) : IReadsItsConnection
+{
+    public IPAddress? Peer { get; } = peer;
+
+    /// <summary>The upgrade's request line and its <c>Upgrade</c> header; anything else on that path is Kestrel's (a 404).</summary>
+    public static bool Is(ReadOnlySpan<byte> head) =>
+        head.StartsWith(MuxFrames.RequestLine) && head.IndexOf("\r\nUpgrade: broadcast-mux/1\r\n"u8) > 0;
+}
+
+/// <summary>
+/// One gateway's mux connection on the edge: each Open frame is a listener, served by <see cref="ListenerStreams"/> as
+/// one on its own connection would be (its request head parsed as on the lean path, the same refusals, burst, ICY, lag
+/// policy, stall watch, listing and killclient), its bytes going out as Data frames on a <see cref="MuxLine"/>. The
+/// listener's end is an End frame; the connection's end ends all its listeners. A peer that breaks the framing loses
+/// the connection, nothing else.
+/// </summary>
+internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddress? peer, ListenerStreams streams, TrustedProxies trusted, InFlightRequests inFlight, ILogger logger)
+    : IMuxFrameHandler
+{
+    private readonly Dictionary<uint, MuxLine> _lines = [];
+    private MuxWriter? _writer;
+
+    public MuxWriter Writer => _writer!;
+
+    public async Task RunAsync()
+    {
+        await connection.SendAsync(MuxFrames.Accepted.ToArray(), connection.Closed).ConfigureAwait(false);
+        _writer = new MuxWriter(connection.Socket, _ => connection.Abort());
+        MuxOpened(logger, peer?.ToString());
+        try
+        {
+            await MuxReader.RunAsync(connection.Socket, ReadOnlyMemory<byte>.Empty, this, connection.Closed).ConfigureAwait(false);
+        }
+        catch (InvalidDataException exception)
+        {
+            MuxBroken(logger, peer?.ToString(), exception.Message);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // the gateway went away, or the edge is stopping
+        }
+        finally
+        {
+            _writer.Fail(new IOException("the mux connection ended"));
+            MuxLine[] lines;
+            lock (_lines)
+            {
+                lines = [.. _lines.Values];
+            }
+
+            foreach (var line in lines)
+            {
+                line.Abort();
+            }
+
+            MuxClosed(logger, peer?.ToString(), lines.Length);
+        }
+    }
+
+    public bool OnFrame(MuxKind kind, uint id, ReadOnlySpan<byte> payload)
+    {
+        switch (kind)
+        {
+            case MuxKind.Open:
+                return Open(id, payload);
+            case MuxKind.Credit:
+                if (payload.Length != 4 || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload) is not (> 0 and var bytes))
+                {
+                    return false;
+                }
+
+                return Find(id) is not { } line || line.AddCredit(bytes); // a stream that ended meanwhile takes none
+            case MuxKind.Close:
+                Find(id)?.Abort();
+                return payload.IsEmpty;
+            default:
+                return false; // Data and End are the edge's to send
+        }
+    }
+
+    private MuxLine? Find(uint id)
+    {
+        lock (_lines)
+        {
+            return _lines.GetValueOrDefault(id);
+        }
+    }
+
+    private bool Open(uint id, ReadOnlySpan<byte> head)
+    {
+        var line = new MuxLine(this, id);
+        lock (_lines)
+        {
+            if (_lines.Count >= MuxFrames.MaxStreams || !_lines.TryAdd(id, line))
+            {
+                return false;
+            }
+        }
+
+        // Parsed as a head on the lean path is; what the lean path would leave to Kestrel is answered 421, and the
+        // gateway asks for it on a connection of its own.
+        var request = head.EndsWith("\r\n\r\n"u8) ? ListenerHead.Parse(head, peer, trusted) : null;
+        _ = ServeAsync(line, request);
+        return true;
+    }
+
+    private async Task ServeAsync(MuxLine line, ListenerRequest? request)
+    {
+        await Task.Yield(); // the stream runs on the pool, not on the connection's reader
+        inFlight.Enter();
+        try
+        {
+            if (request is null)
+            {
+                await line.SendAsync(LeanReply.Build(http10: true, head: false, StatusCodes.Status421MisdirectedRequest, "not a stream for the mux; ask on a connection of its own")).ConfigureAwait(false);
+            }
+            else
+            {
+                await streams.ServeAsync(request, line).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // the listener left, or the connection ended
+        }
+        finally
+        {
+            inFlight.Leave();
+            lock (_lines)
+            {
+                _lines.Remove(line.Id);
+            }
+
+            try
+            {
+                await Writer.WriteAsync(MuxKind.End, line.Id, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // the connection is gone: its end ends this stream on the gateway too
+            }
+
+            line.Dispose();
+        }
+    }
+
+    [LoggerMessage(2110, LogLevel.Information, "Gateway {Peer} opened a mux connection")]
+    private static partial void MuxOpened(ILogger logger, string? peer);
+
+    [LoggerMessage(2111, LogLevel.Information, "Gateway {Peer} closed its mux connection; its {Listeners} listeners end")]
+    private static partial void MuxClosed(ILogger logger, string? peer, int listeners);
+
+    [LoggerMessage(2112, LogLevel.Warning, "Mux connection from {Peer} closed: {Reason}")]
+    private static partial void MuxBroken(ILogger logger, string? peer, string reason);
+}
+
+/// <summary>
+/// A listener relayed on a gateway's mux: its bytes go out as Data frames, no more than the credit the gateway gave
+/// (a send that waits for credit is a blocked send to the stall watch, as a full socket is); its end is an End frame.
+/// </summary>
+internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(null), IDisposable
+{
+    /// <summary>Most credit a gateway may give one listener; more is not a gateway's.</summary>
+    private const int MaxCredit = 16 * 1024 * 1024;
+
+    private readonly CancellationTokenSource _closed = new();
+    private int _credit = MuxFrames.InitialCredit;
+    private int _aborted;
+    private TaskCompletionSource? _creditWaiter;
+
+    public uint Id { get; } = id;
+
+    public override CancellationToken Closed => _closed.Token;
+
+    public override void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (Exception exception) when (exception is AggregateException or ObjectDisposedException)
+        {
+            // a waiter's callback failed, or the stream ended meanwhile
+        }
+
+        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult();
+    }
+
+    /// <summary>The gateway's credit; false when it is more than any window (a protocol error).</summary>
+    public bool AddCredit(int bytes)
+    {
+        if (Interlocked.Add(ref _credit, bytes) is < 0 or > MaxCredit)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult();
+        return true;
+    }
+
+    // Pooled: a send that waits (credit, or room on the connection) boxes no state per wait.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        var total = bytes.Length;
+        var writer = session.Writer;
+        while (!bytes.IsEmpty)
+        {
+            _closed.Token.ThrowIfCancellationRequested();
+            var count = TakeCredit(Math.Min(bytes.Length, MuxFrames.MaxPayload));
+            if (count == 0)
+            {
+                await CreditAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            while (!writer.TryWrite(MuxKind.Data, Id, bytes.Span[..count]))
+            {
+                await writer.RoomAsync().WaitAsync(_closed.Token).ConfigureAwait(false);
+            }
+
+            bytes = bytes[count..];
+        }
+
+        return total;
+    }
+
+    public override Task ReplyAsync(ListenerRequest request, int status, string message, string? retryAfter = null) =>
+        SendAsync(LeanReply.Build(request.Http10, request.Head, status, message, retryAfter)).AsTask();
+
+    public void Dispose() => _closed.Dispose();
+
+    private int TakeCredit(int wanted)
+    {
+        while (true)
+        {
+            var credit = Volatile.Read(ref _credit);
+            if (credit <= 0)
+            {
+                return 0;
+            }
+
+            var taken = Math.Min(credit, wanted);
+            if (Interlocked.CompareExchange(ref _credit, credit - taken, credit) == credit)
+            {
+                return taken;
+            }
+        }
+    }
+
+    private Task CreditAsync()
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _creditWaiter, waiter);
+        if (Volatile.Read(ref _credit) > 0 || Volatile.Read(ref _aborted) != 0)
+        {
+            waiter.TrySetResult();
+        }
+
+        return waiter.Task;
+    }
+}

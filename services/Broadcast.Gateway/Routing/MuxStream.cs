@@ -1,0 +1,323 @@
+using System.Buffers;
+using System.Threading.Tasks.Sources;
+using Broadcast.ServiceDefaults.Listeners.Mux;
+
+namespace Broadcast.Gateway.Routing;
+
+/// <summary>
+/// One relayed listener's response on an edge's mux connection (<see cref="EdgeMuxConnection"/>), read by the relay as
+/// it reads an edge's socket: a zero-byte read waits for data holding no buffer, a read takes what arrived. What
+/// arrived and was not taken yet sits in a pooled array that goes back as soon as it is empty, so a listener that keeps
+/// up holds none between batches; one that does not holds at most the credit window, and the edge stops. Taking bytes
+/// returns credit to the edge. Data is handed to a waiting read on the connection's reader thread (no hop per batch).
+/// </summary>
+internal sealed class MuxStream(EdgeMuxConnection connection, uint id) : Stream, IValueTaskSource<bool>
+{
+    /// <summary>Credit goes back in steps of this many bytes taken (fewer credit frames than reads).</summary>
+    private const int CreditStep = MuxFrames.InitialCredit / 4;
+
+    private const int MinBufferBytes = 16 * 1024;
+
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+    private int _taken;
+    private bool _ended;
+    private bool _disposed;
+    private Exception? _error;
+    private bool _waiting;
+    private ManualResetValueTaskSourceCore<bool> _waiter;
+
+    public uint Id { get; } = id;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Bytes from the edge; false when they exceed the credit it had (not an edge's doing: the connection ends).</summary>
+    public bool Deliver(ReadOnlySpan<byte> payload)
+    {
+        lock (this)
+        {
+            if (_ended || _disposed)
+            {
+                return true;
+            }
+
+            var held = _end - _start;
+            if (held + payload.Length > MuxFrames.InitialCredit)
+            {
+                return false;
+            }
+
+            if (_buffer is null)
+            {
+                _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(MinBufferBytes, payload.Length));
+                (_start, _end) = (0, 0);
+            }
+            else if (_end + payload.Length > _buffer.Length)
+            {
+                var target = held + payload.Length <= _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(held + payload.Length, _buffer.Length * 2));
+                _buffer.AsSpan(_start, held).CopyTo(target);
+                if (target != _buffer)
+                {
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                    _buffer = target;
+                }
+
+                (_start, _end) = (0, held);
+            }
+
+            payload.CopyTo(_buffer.AsSpan(_end));
+            _end += payload.Length;
+        }
+
+        Wake(null, inline: true);
+        return true;
+    }
+
+    /// <summary>The edge ended the response (End frame): reads return 0 once what arrived is taken.</summary>
+    public void End()
+    {
+        lock (this)
+        {
+            _ended = true;
+        }
+
+        Wake(null, inline: true);
+    }
+
+    /// <summary>The connection failed: reads throw <see cref="IOException"/> once what arrived is taken.</summary>
+    public void Fail(Exception reason)
+    {
+        lock (this)
+        {
+            _error ??= reason;
+        }
+
+        Wake(null, inline: false);
+    }
+
+    /// <summary>Waits until the response head (up to CR LF CR LF) arrived, and takes it; null when the response ended first.</summary>
+    public async Task<byte[]?> ReadHeadAsync(int maxBytes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (this)
+            {
+                if (_buffer is not null)
+                {
+                    var held = _buffer.AsSpan(_start, _end - _start);
+                    if (held.IndexOf("\r\n\r\n"u8) is >= 0 and var end)
+                    {
+                        var head = held[..(end + 4)].ToArray();
+                        Take(head.Length);
+                        return head;
+                    }
+
+                    if (held.Length >= maxBytes)
+                    {
+                        throw new HttpRequestException($"the edge's response head is longer than {maxBytes} bytes");
+                    }
+                }
+            }
+
+            // a zero-byte read: waits for more, 0 when the response ended, throws when the connection failed
+            if (!HasData() && await ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false) == 0 && !HasData())
+            {
+                return null;
+            }
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int count;
+        int credit;
+        lock (this)
+        {
+            if (_end == _start)
+            {
+                if (_error is not null)
+                {
+                    return ValueTask.FromException<int>(new IOException("the edge's mux connection failed", _error));
+                }
+
+                if (_ended || _disposed)
+                {
+                    return ValueTask.FromResult(0);
+                }
+
+                return WaitThenReadAsync(buffer, cancellationToken);
+            }
+
+            if (buffer.IsEmpty)
+            {
+                return ValueTask.FromResult(0); // data is here
+            }
+
+            count = Math.Min(buffer.Length, _end - _start);
+            _buffer.AsSpan(_start, count).CopyTo(buffer.Span);
+            credit = Take(count);
+        }
+
+        if (credit > 0)
+        {
+            connection.Credit(Id, credit);
+        }
+
+        return ValueTask.FromResult(count);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (this)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                if (_buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                    (_buffer, _start, _end) = (null, 0, 0);
+                }
+            }
+
+            connection.Close(Id);
+            Wake(null, inline: false);
+        }
+
+        base.Dispose(disposing);
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
+
+    private bool HasData()
+    {
+        lock (this)
+        {
+            return _end > _start;
+        }
+    }
+
+    /// <summary>Takes <paramref name="count"/> held bytes (under the lock); returns the credit now due to the edge, or 0.</summary>
+    private int Take(int count)
+    {
+        _start += count;
+        if (_start == _end && _buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            (_buffer, _start, _end) = (null, 0, 0);
+        }
+
+        if ((_taken += count) < CreditStep)
+        {
+            return 0;
+        }
+
+        var credit = _taken;
+        _taken = 0;
+        return credit;
+    }
+
+    // Pooled: the wait for the next batch boxes no state.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitThenReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        short version = 0;
+        var wait = false;
+        lock (this)
+        {
+            if (_end == _start && _error is null && !_ended && !_disposed)
+            {
+                _waiter.Reset();
+                _waiter.RunContinuationsAsynchronously = false;
+                (_waiting, wait, version) = (true, true, _waiter.Version);
+            }
+        }
+
+        if (!wait)
+        {
+            return await ReadAsync(buffer, cancellationToken).ConfigureAwait(false); // something came meanwhile
+        }
+
+        var registration = cancellationToken.UnsafeRegister(static state => ((MuxStream)state!).Wake(new OperationCanceledException(), inline: false), this);
+        try
+        {
+            await new ValueTask<bool>(this, version).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        finally
+        {
+            registration.Unregister(); // not Dispose: that would wait for the callback this may be running in
+        }
+
+        return await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Completes a waiting read: on the caller's thread when data or the end arrived (the relay's send then runs on the
+    /// connection's reader), on the pool when it was cancelled or the connection failed (not in a watchdog's pass).
+    /// </summary>
+    private void Wake(Exception? error, bool inline)
+    {
+        lock (this)
+        {
+            if (!_waiting)
+            {
+                return;
+            }
+
+            _waiting = false;
+            _waiter.RunContinuationsAsynchronously = !inline;
+        }
+
+        if (error is null)
+        {
+            _waiter.SetResult(true);
+        }
+        else
+        {
+            _waiter.SetException(error);
+        }
+    }
+}

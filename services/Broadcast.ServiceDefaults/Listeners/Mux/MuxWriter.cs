@@ -1,0 +1,148 @@
+using System.Net.Sockets;
+
+namespace Broadcast.ServiceDefaults.Listeners.Mux;
+
+/// <summary>
+/// The sending side of a mux connection: frames from any thread are copied into one buffer under a lock, and a single
+/// flush, queued to the thread pool by the first frame after an idle spell, sends everything gathered by the time it
+/// runs, so a wake-up of a thousand listeners is a few large sends, not a thousand small ones. Two fixed buffers
+/// (filling, sending); a frame that does not fit waits for the send in flight. A failed send fails every later write.
+/// </summary>
+public sealed class MuxWriter : IThreadPoolWorkItem
+{
+    private const int BufferBytes = 256 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Action<Exception> _failed;
+    private readonly Lock _gate = new();
+    private byte[] _filling = GC.AllocateUninitializedArray<byte>(BufferBytes);
+    private byte[] _sending = GC.AllocateUninitializedArray<byte>(BufferBytes);
+    private int _filled;
+    private bool _flushing;
+    private Exception? _error;
+    private TaskCompletionSource? _room;
+
+    /// <param name="socket">The mux connection.</param>
+    /// <param name="failed">Told once when a send fails (the connection is gone).</param>
+    public MuxWriter(Socket socket, Action<Exception> failed) => (_socket, _failed) = (socket, failed);
+
+    /// <summary>Adds a frame; false when the buffer is full (wait with <see cref="RoomAsync"/>). Throws <see cref="IOException"/> once the connection failed.</summary>
+    public bool TryWrite(MuxKind kind, uint id, ReadOnlySpan<byte> payload)
+    {
+        bool start;
+        lock (_gate)
+        {
+            if (_error is not null)
+            {
+                throw new IOException("the mux connection is closed", _error);
+            }
+
+            var length = MuxFrames.HeadBytes + payload.Length;
+            if (_filled + length > _filling.Length)
+            {
+                return false;
+            }
+
+            MuxFrames.WriteHead(_filling.AsSpan(_filled), kind, id, payload.Length);
+            payload.CopyTo(_filling.AsSpan(_filled + MuxFrames.HeadBytes));
+            _filled += length;
+            start = !_flushing;
+            _flushing = true;
+        }
+
+        if (start)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>A credit frame (4 bytes).</summary>
+    public bool TryWriteCredit(uint id, int bytes)
+    {
+        Span<byte> payload = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload, bytes);
+        return TryWrite(MuxKind.Credit, id, payload);
+    }
+
+    /// <summary>Adds a frame, waiting for room while the buffer is full.</summary>
+    public async ValueTask WriteAsync(MuxKind kind, uint id, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        while (!TryWrite(kind, id, payload.Span))
+        {
+            await RoomAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes when the buffer was handed to the socket (room again), or fails when the connection did.</summary>
+    public Task RoomAsync()
+    {
+        lock (_gate)
+        {
+            if (_error is not null)
+            {
+                return Task.FromException(new IOException("the mux connection is closed", _error));
+            }
+
+            return (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Fails the writer (the connection is being closed): pending writes and waiters fail.</summary>
+    public void Fail(Exception reason)
+    {
+        TaskCompletionSource? room;
+        lock (_gate)
+        {
+            if (_error is not null)
+            {
+                return;
+            }
+
+            _error = reason;
+            (room, _room) = (_room, null);
+        }
+
+        room?.TrySetException(new IOException("the mux connection is closed", reason));
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = FlushAsync();
+
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            byte[] batch;
+            int length;
+            TaskCompletionSource? room;
+            lock (_gate)
+            {
+                if (_filled == 0 || _error is not null)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                (batch, length) = (_filling, _filled);
+                (_filling, _sending, _filled) = (_sending, _filling, 0);
+                (room, _room) = (_room, null);
+            }
+
+            room?.TrySetResult(); // the other buffer is empty: waiting writers fit again
+            try
+            {
+                for (var sent = 0; sent < length;)
+                {
+                    sent += await _socket.SendAsync(batch.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                Fail(exception);
+                _failed(exception);
+                return;
+            }
+        }
+    }
+}
