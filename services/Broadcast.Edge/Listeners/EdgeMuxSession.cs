@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using Broadcast.ServiceDefaults.Memory;
 using Broadcast.ServiceDefaults.Clients;
 using Broadcast.ServiceDefaults.Listeners;
@@ -27,6 +28,9 @@ internal sealed class MuxRequest(IPAddress? peer) : IReadsItsConnection
 internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddress? peer, ListenerStreams streams, TrustedProxies trusted, InFlightRequests inFlight, ILogger logger)
     : IMuxFrameHandler
 {
+    /// <summary>Each of the writer's two buffers: a send carries the audio of up to sixty-odd listeners' batches.</summary>
+    private const int WriteBufferBytes = 1024 * 1024;
+
     private readonly Dictionary<uint, MuxLine> _lines = [];
     private MuxWriter? _writer;
 
@@ -35,7 +39,7 @@ internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddres
     public async Task RunAsync()
     {
         await connection.SendAsync(MuxFrames.Accepted.ToArray(), connection.Closed).ConfigureAwait(false);
-        _writer = new MuxWriter(connection.Socket, _ => connection.Abort());
+        _writer = new MuxWriter(connection.Socket, WriteBufferBytes, _ => connection.Abort());
         MuxOpened(logger, peer?.ToString());
         try
         {
@@ -167,8 +171,10 @@ internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddres
 /// <summary>
 /// A listener relayed on a gateway's mux: its bytes go out as Data frames, no more than the credit the gateway gave
 /// (a send that waits for credit is a blocked send to the stall watch, as a full socket is); its end is an End frame.
+/// A send that must wait (for credit, or for room on the connection) waits on the line's one reusable completion, so
+/// waiting costs no allocation however often it happens.
 /// </summary>
-internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(null), IDisposable
+internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(null), IDisposable, IMuxRoomWaiter, IValueTaskSource
 {
     /// <summary>Most credit a gateway may give one listener; more is not a gateway's.</summary>
     private const int MaxCredit = 16 * 1024 * 1024;
@@ -176,7 +182,8 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
     private readonly CancellationTokenSource _closed = new();
     private int _credit = MuxFrames.InitialCredit;
     private int _aborted;
-    private TaskCompletionSource? _creditWaiter;
+    private int _armed;
+    private ManualResetValueTaskSourceCore<bool> _wait;
 
     public uint Id { get; } = id;
 
@@ -198,7 +205,7 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
             // a waiter's callback failed, or the stream ended meanwhile
         }
 
-        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult();
+        Release();
     }
 
     /// <summary>The gateway's credit; false when it is more than any window (a protocol error).</summary>
@@ -209,11 +216,13 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
             return false;
         }
 
-        Interlocked.Exchange(ref _creditWaiter, null)?.TrySetResult();
+        Release();
         return true;
     }
 
-    // Pooled: a send that waits (credit, or room on the connection) boxes no state per wait.
+    void IMuxRoomWaiter.RoomFreed() => Release();
+
+    // Pooled: a send that waits boxes no state per wait.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes)
     {
@@ -225,13 +234,27 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
             var count = TakeCredit(Math.Min(bytes.Length, MuxFrames.MaxPayload));
             if (count == 0)
             {
-                await CreditAsync().ConfigureAwait(false);
+                var version = Arm();
+                if (Volatile.Read(ref _credit) > 0)
+                {
+                    Release(); // came meanwhile
+                }
+
+                await new ValueTask(this, version).ConfigureAwait(false);
                 continue;
             }
 
-            while (!writer.TryWrite(MuxKind.Data, Id, bytes.Span[..count]))
+            while (true)
             {
-                await writer.RoomAsync().WaitAsync(_closed.Token).ConfigureAwait(false);
+                var version = Arm();
+                if (writer.TryWriteOrWait(MuxKind.Data, Id, bytes.Span[..count], this))
+                {
+                    Disarm();
+                    break;
+                }
+
+                await new ValueTask(this, version).ConfigureAwait(false);
+                _closed.Token.ThrowIfCancellationRequested();
             }
 
             bytes = bytes[count..];
@@ -244,6 +267,38 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
         SendAsync(LeanReply.Build(request.Http10, request.Head, status, message, retryAfter)).AsTask();
 
     public void Dispose() => _closed.Dispose();
+
+    void IValueTaskSource.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Readies the wait before looking (credit, room), so a release in between is not lost.</summary>
+    private short Arm()
+    {
+        _wait.Reset();
+        Volatile.Write(ref _armed, 1);
+        if (Volatile.Read(ref _aborted) != 0)
+        {
+            Release();
+        }
+
+        return _wait.Version;
+    }
+
+    /// <summary>Nothing to wait for after all (the frame fitted).</summary>
+    private void Disarm() => Volatile.Write(ref _armed, 0);
+
+    /// <summary>Ends the wait, if one is armed: credit came, room was made, or the line was aborted.</summary>
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _armed, 0) == 1)
+        {
+            _wait.SetResult(true);
+        }
+    }
 
     private int TakeCredit(int wanted)
     {
@@ -261,17 +316,5 @@ internal sealed class MuxLine(EdgeMuxSession session, uint id) : ListenerLine(nu
                 return taken;
             }
         }
-    }
-
-    private Task CreditAsync()
-    {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _creditWaiter, waiter);
-        if (Volatile.Read(ref _credit) > 0 || Volatile.Read(ref _aborted) != 0)
-        {
-            waiter.TrySetResult();
-        }
-
-        return waiter.Task;
     }
 }

@@ -22,7 +22,7 @@ internal sealed partial class EdgeMuxConnection : IMuxFrameHandler
     private EdgeMuxConnection(Socket socket, string edge, ILogger logger)
     {
         (_socket, Edge, _logger) = (socket, edge, logger);
-        Writer = new MuxWriter(socket, _ => socket.Dispose());
+        Writer = new MuxWriter(socket, 64 * 1024, _ => socket.Dispose()); // requests and credit: small frames
     }
 
     public string Edge { get; }
