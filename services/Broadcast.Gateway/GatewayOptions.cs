@@ -64,7 +64,7 @@ internal sealed class GatewayOptions : IValidatableObject
     /// a thousand listeners is a few sends and reads between them instead of a thousand of each (issue #17). An edge
     /// without the mux, or a request it does not serve on it, gets a connection of its own as with this off.
     /// </summary>
-    public bool EdgeMux { get; set; }
+    public bool EdgeMux { get; set; } = true;
 
     /// <summary>
     /// Relay listener streams on the lean path (<see cref="Listeners.LeanListenerMiddleware"/>: a listener's first request

@@ -113,7 +113,8 @@ internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddres
 
         // Parsed as a head on the lean path is; what the lean path would leave to Kestrel is answered 421, and the
         // gateway asks for it on a connection of its own.
-        var request = head.EndsWith("\r\n\r\n"u8) ? ListenerHead.Parse(head, peer, trusted) : null;
+        var whole = StreamRequestHead.Classify(new System.Buffers.ReadOnlySequence<byte>(head.ToArray()), out var length) == StreamRequestHead.Verdict.Whole && length == head.Length;
+        var request = whole ? ListenerHead.Parse(head, peer, trusted) : null;
         _ = ServeAsync(line, request);
         return true;
     }

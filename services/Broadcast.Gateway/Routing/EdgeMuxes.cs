@@ -52,9 +52,9 @@ internal sealed class EdgeMuxes(TimeProvider time, ILogger<EdgeMuxes> logger) : 
         {
             throw new TimeoutException($"the edge did not answer within {timeout.TotalSeconds:F0} s");
         }
-        catch (IOException exception)
+        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
         {
-            throw new HttpRequestException(exception.Message, exception);
+            throw new HttpRequestException(exception.Message, exception); // refused, reset: as on a connection of the listener's own
         }
         finally
         {
