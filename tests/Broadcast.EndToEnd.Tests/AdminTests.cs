@@ -162,7 +162,17 @@ public sealed class AdminTests(OperatorFixture fixture)
 
         await listener.WaitForMoreAsync(16_000, Timeout, "the station, undisturbed by the generated queries");
         Assert.Null(listener.EndedBy);
-        Assert.DoesNotContain("Unhandled exception", Cluster.Logs, StringComparison.Ordinal);
+        var logs = Cluster.Logs;
+        var unhandled = logs.IndexOf("Unhandled exception", StringComparison.Ordinal);
+        Assert.True(unhandled < 0, "an unhandled exception in the cluster's logs (shared by the collection's tests):\n" + (unhandled < 0 ? string.Empty : Around(logs, unhandled)));
+    }
+
+    /// <summary>The log from the member's name before <paramref name="at"/> to 4000 characters after it (the stack trace).</summary>
+    private static string Around(string logs, int at)
+    {
+        var member = Math.Max(0, logs.LastIndexOf("\n[", at, StringComparison.Ordinal));
+        var name = logs[member..Math.Max(member, logs.IndexOf('\n', member + 1))];
+        return name + "\n...\n" + logs[at..Math.Min(logs.Length, at + 4000)];
     }
 
     /// <summary>A parameter value: a valid-looking mount never live, a number, or escaped noise (NUL, CR/LF, dots, UTF-8 and not).</summary>

@@ -102,6 +102,25 @@ public sealed class MemoryCycleTests
         Assert.True(perListener < AllowedBytesPerListenerSecond, "the gateway allocates per listener: " + figures);
     }
 
+    [Fact]
+    public async Task Edge_ListenersRelayedOnTheMux_AllocateNothingPerListener()
+    {
+        // Listeners through the gateway reach the edge on one mux connection (Gateway:EdgeMux, the default): a batch is
+        // then a frame copied into the connection's buffer, with waits for credit or room on a completion reused per
+        // listener. That must leave nothing behind per listener either.
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-mux-allocations.mp3", "mp3", seconds: 300);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = new Uri(cluster.Gateway, "/e2e-mux-allocations.mp3");
+        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
+        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up
+
+        var (perListener, figures) = await PerListenerRateAsync(http, cluster.Edges[0], cluster.Edges[0], url, ct);
+        TestContext.Current.TestOutputHelper?.WriteLine("edge allocations, listeners on the mux: " + figures);
+        Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per relayed listener: " + figures);
+    }
+
     private const int Few = 20;
 
     private const int Many = 400;
