@@ -8,7 +8,9 @@ using Broadcast.ServiceDefaults.Listeners;
 using Yarp.ReverseProxy.LoadBalancing;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration["Connections:FilesPerConnection"] ??= "2"; // each listener: its socket and the one to its edge
+// Each listener: its socket, and with Gateway:EdgeMux off one more to its edge (on, the edges' mux connections are a few
+// files in all; a listener of an edge that refuses the mux takes two, and the accept loop logs a refusal at the limit).
+builder.Configuration["Connections:FilesPerConnection"] ??= builder.Configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.EdgeMux)}", true) ? "1" : "2";
 builder.AddServiceDefaults();
 
 var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
