@@ -105,10 +105,19 @@ internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddres
         var line = new MuxLine(this, id);
         lock (_lines)
         {
-            if (_lines.Count >= MuxFrames.MaxStreams || !_lines.TryAdd(id, line))
+            if (_lines.ContainsKey(id))
             {
-                return false;
+                return false; // an id still in use
             }
+
+            if (_lines.Count >= MuxFrames.MaxStreams)
+            {
+                _ = RefuseAsync(id);
+                line.Dispose();
+                return true;
+            }
+
+            _lines.Add(id, line);
         }
 
         // Parsed as a head on the lean path is; what the lean path would leave to Kestrel is answered 421, and the
@@ -156,6 +165,25 @@ internal sealed partial class EdgeMuxSession(LeanConnection connection, IPAddres
             }
 
             line.Dispose();
+        }
+    }
+
+    /// <summary>An Open past <see cref="MuxFrames.MaxStreams"/>: 503, then End, as a full edge answers a listener.</summary>
+    private async Task RefuseAsync(uint id)
+    {
+        try
+        {
+            var reply = LeanReply.Build(http10: true, head: false, StatusCodes.Status503ServiceUnavailable, $"more than {MuxFrames.MaxStreams} streams on one mux connection", retryAfter: "5");
+            for (var sent = 0; sent < reply.Length; sent += MuxFrames.MaxPayload)
+            {
+                await Writer.WriteAsync(MuxKind.Data, id, reply.AsMemory(sent, Math.Min(MuxFrames.MaxPayload, reply.Length - sent)), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await Writer.WriteAsync(MuxKind.End, id, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // the connection is gone
         }
     }
 

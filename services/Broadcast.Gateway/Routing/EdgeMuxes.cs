@@ -98,6 +98,12 @@ internal sealed class EdgeMuxes(TimeProvider time, ILogger<EdgeMuxes> logger) : 
             if (!_connections.TryGetValue(key, out connecting!) || connecting.IsFaulted || connecting.IsCanceled
                 || (connecting.IsCompletedSuccessfully && connecting.Result is { Closed: true }))
             {
+                // Edges gone for good (a pod replaced) leave an ended connection behind: dropped whenever one is made.
+                foreach (var other in _connections.Where(entry => entry.Value.IsCompletedSuccessfully && entry.Value.Result is null or { Closed: true }).Select(entry => entry.Key).ToList())
+                {
+                    _connections.Remove(other);
+                }
+
                 // Connected apart from any one listener's cancellation: the connection serves all of them.
                 connecting = EdgeMuxConnection.ConnectAsync(edge, logger, new CancellationTokenSource(ConnectTimeout, time).Token);
                 _connections[key] = connecting;

@@ -41,8 +41,12 @@ public static class MuxFrames
     /// <summary>Bytes an edge may send a listener before the gateway returns credit (the listener's whole window).</summary>
     public const int InitialCredit = 64 * 1024;
 
-    /// <summary>Streams one connection may carry at once; more ends the connection (not a gateway's).</summary>
-    public const int MaxStreams = 1 << 16;
+    /// <summary>
+    /// Streams one connection may carry at once: about the most listeners an edge serves under a 20,000-file limit. Mux
+    /// streams take no file, so without this bound one peer could open listeners past what the file limit caps for
+    /// everyone else; an Open past it is answered 503.
+    /// </summary>
+    public const int MaxStreams = 20_000;
 
     public const string Path = "/.broadcast/mux";
 
