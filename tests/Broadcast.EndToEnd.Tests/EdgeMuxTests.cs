@@ -92,19 +92,33 @@ public sealed class EdgeMuxTests
 
         // A Data frame is the edge's to send: the connection ends.
         await WriteFrameAsync(stream, 4, 3, new byte[100], limit.Token);
-        var buffer = new byte[4096];
-        try
+        await ReadToEndAsync(stream, limit.Token);
+
+        // Each of these, on a connection of its own, ends that connection too: an Open for a stream id in use, credit of
+        // nothing, credit past any window (frames of unknown kinds or lengths: MuxTests).
+        byte[] stationHead = Encoding.ASCII.GetBytes($"GET {Mount} HTTP/1.0\r\nUser-Agent: mux-test\r\n\r\n");
+        (byte Kind, uint Id, byte[] Payload)[][] breaking =
+        [
+            [(1, 9, stationHead), (1, 9, stationHead)],
+            [(1, 9, stationHead), (2, 9, BitConverter.GetBytes(0))],
+            [(1, 9, stationHead), (2, 9, BitConverter.GetBytes(32 * 1024 * 1024))],
+        ];
+        foreach (var frames in breaking)
         {
-            while (await stream.ReadAsync(buffer, limit.Token) > 0)
+            using var other = new TcpClient();
+            await other.ConnectAsync(edge.Host, edge.Port, ct);
+            var otherStream = other.GetStream();
+            await otherStream.WriteAsync(Encoding.ASCII.GetBytes($"GET /.broadcast/mux HTTP/1.1\r\nHost: {edge.Authority}\r\nUpgrade: broadcast-mux/1\r\nConnection: Upgrade\r\n\r\n"), limit.Token);
+            Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(otherStream, limit.Token), StringComparison.Ordinal);
+            foreach (var (kind, id, payload) in frames)
             {
+                await WriteFrameAsync(otherStream, kind, id, payload, limit.Token);
             }
-        }
-        catch (IOException)
-        {
-            // reset rather than closed: ended all the same
+
+            await ReadToEndAsync(otherStream, limit.Token);
         }
 
-        await WaitForAsync(() => Lines(cluster.Edges[0].Process.Output, "Mux connection from").Length == 1, "the edge's log of the broken mux", cluster);
+        await WaitForAsync(() => Lines(cluster.Edges[0].Process.Output, "Mux connection from").Length == 1 + breaking.Length, "the edge's log of each broken mux", cluster);
         await relayed.WaitForMoreAsync(48 * 1024, Timeout, "audio after the hostile peer\n" + cluster.Logs);
         Assert.Null(relayed.EndedBy);
     }
@@ -129,6 +143,22 @@ public sealed class EdgeMuxTests
         await first.WaitForMoreAsync(48 * 1024, Timeout, "audio on a connection of its own\n" + cluster.Logs);
         await second.WaitForMoreAsync(48 * 1024, Timeout, "audio on a connection of its own\n" + cluster.Logs);
         Assert.Empty(Lines(cluster.Edges[0].Process.Output, "opened a mux connection"));
+    }
+
+    /// <summary>Reads until the peer closes (or resets) the connection; the caller's token bounds the wait.</summary>
+    private static async Task ReadToEndAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await stream.ReadAsync(buffer, cancellationToken) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // reset rather than closed: ended all the same
+        }
     }
 
     private static string[] Lines(string output, string containing) =>
