@@ -169,24 +169,10 @@ internal static class EdgeRequest
     /// An edge's body: the bytes that came with the head, then the socket until the edge closes it. A zero-byte read
     /// waits for data holding no buffer, as the proxy's copy loop expects; socket errors are <see cref="IOException"/>s.
     /// </summary>
-    private sealed class EdgeBodyStream(Socket? socket, byte[]? early) : Stream
+    private sealed class EdgeBodyStream(Socket? socket, byte[]? early) : EdgeBody
     {
         private byte[]? _early = early;
         private int _earlyOffset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         // Pooled: a relay's reads mostly wait (the zero-byte read for the next batch), and each wait of a plain async
         // ValueTask method boxes its state anew: about a hundred bytes per batch per listener (issue #17).
@@ -229,21 +215,6 @@ internal static class EdgeRequest
                 throw new IOException("the edge connection was closed", exception);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -12,7 +12,7 @@ namespace Broadcast.Gateway.Routing;
 /// up holds none between batches; one that does not holds at most the credit window, and the edge stops. Taking bytes
 /// returns credit to the edge. Data is handed to a waiting read on the connection's reader thread (no hop per batch).
 /// </summary>
-internal sealed class MuxStream(EdgeMuxConnection connection, uint id) : Stream, IValueTaskSource<bool>
+internal sealed class MuxStream(EdgeMuxConnection connection, uint id) : EdgeBody, IValueTaskSource<bool>
 {
     /// <summary>Credit goes back in steps of this many bytes taken (fewer credit frames than reads).</summary>
     private const int CreditStep = MuxFrames.InitialCredit / 4;
@@ -38,20 +38,6 @@ internal sealed class MuxStream(EdgeMuxConnection connection, uint id) : Stream,
     private ManualResetValueTaskSourceCore<bool> _waiter;
 
     public uint Id { get; } = id;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Bytes from the edge; false when they exceed the credit it had (not an edge's doing: the connection ends).</summary>
     public bool Deliver(ReadOnlySpan<byte> payload)
@@ -191,21 +177,6 @@ internal sealed class MuxStream(EdgeMuxConnection connection, uint id) : Stream,
 
         return ValueTask.FromResult(count);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
