@@ -65,60 +65,40 @@ public sealed class MemoryCycleTests
     }
 
     [Fact]
-    public async Task Edge_SteadyListeners_AllocateNothingPerListener()
-    {
+    public Task Edge_SteadyListeners_AllocateNothingPerListener() =>
         // The lean path's promise (issue #17): once listeners stream, the edge's allocations do not grow with them. The
         // edge's allocation rate with a few listeners and with many, over the same window; the slope is what one more
         // listener costs per second (each gets two to four sends a second), and it must be about nothing.
-        var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
-        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-allocations.mp3", "mp3", seconds: 300);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var edge = cluster.Edges[0];
-        var url = new Uri(edge, "/e2e-allocations.mp3");
-        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
-        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up: JIT, pools and the thread pool at full size
-
-        var (perListener, figures) = await PerListenerRateAsync(http, edge, edge, url, ct);
-        TestContext.Current.TestOutputHelper?.WriteLine("edge allocations: " + figures);
-        Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per listener: " + figures);
-    }
+        AllocatesNothingPerListenerAsync("/e2e-allocations.mp3", throughGateway: false, measureGateway: false, "edge allocations", "the edge allocates per listener: ");
 
     [Fact]
-    public async Task Gateway_SteadyListeners_AllocateNothingPerListener()
-    {
-        // The same promise for the gateway's lean relay: a batch is a zero-byte read of the edge's socket, a pooled
+    public Task Gateway_SteadyListeners_AllocateNothingPerListener() =>
+        // The same promise for the gateway's lean relay: a batch is a zero-byte read of the edge's body, a pooled
         // buffer, a read and a send, none of which may leave an object behind per listener.
-        var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
-        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-gateway-allocations.mp3", "mp3", seconds: 300);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var url = new Uri(cluster.Gateway, "/e2e-gateway-allocations.mp3");
-        await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
-        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up
-
-        var (perListener, figures) = await PerListenerRateAsync(http, cluster.Gateway, cluster.Edges[0], url, ct);
-        TestContext.Current.TestOutputHelper?.WriteLine("gateway allocations: " + figures);
-        Assert.True(perListener < AllowedBytesPerListenerSecond, "the gateway allocates per listener: " + figures);
-    }
+        AllocatesNothingPerListenerAsync("/e2e-gateway-allocations.mp3", throughGateway: true, measureGateway: true, "gateway allocations", "the gateway allocates per listener: ");
 
     [Fact]
-    public async Task Edge_ListenersRelayedOnTheMux_AllocateNothingPerListener()
-    {
+    public Task Edge_ListenersRelayedOnTheMux_AllocateNothingPerListener() =>
         // Listeners through the gateway reach the edge on one mux connection (Gateway:EdgeMux, the default): a batch is
         // then a frame copied into the connection's buffer, with waits for credit or room on a completion reused per
         // listener. That must leave nothing behind per listener either.
+        AllocatesNothingPerListenerAsync("/e2e-mux-allocations.mp3", throughGateway: true, measureGateway: false, "edge allocations, listeners on the mux", "the edge allocates per relayed listener: ");
+
+    /// <summary>One allocation guard: listeners on <paramref name="mount"/> (at the edge or through the gateway), one process measured.</summary>
+    private static async Task AllocatesNothingPerListenerAsync(string mount, bool throughGateway, bool measureGateway, string label, string failure)
+    {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await BroadcastCluster.StartAsync(edges: 1, edgeSettings: new Dictionary<string, string> { ["Edge__IdleGraceSeconds"] = "60" });
-        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, "/e2e-mux-allocations.mp3", "mp3", seconds: 300);
+        await using var source = SourceClient.StartFfmpeg(cluster.Ingest, mount, "mp3", seconds: 300);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var url = new Uri(cluster.Gateway, "/e2e-mux-allocations.mp3");
+        var edge = cluster.Edges[0];
+        var url = new Uri(throughGateway ? cluster.Gateway : edge, mount);
         await Listener.WaitLiveAsync(http, url, LivePathTests.LiveTimeout, cluster.Logs);
-        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up
+        await ListenAsync(url, Many, TimeSpan.FromSeconds(3), ct); // warm-up: JIT, pools and the thread pool at full size
 
-        var (perListener, figures) = await PerListenerRateAsync(http, cluster.Edges[0], cluster.Edges[0], url, ct);
-        TestContext.Current.TestOutputHelper?.WriteLine("edge allocations, listeners on the mux: " + figures);
-        Assert.True(perListener < AllowedBytesPerListenerSecond, "the edge allocates per relayed listener: " + figures);
+        var (perListener, figures) = await PerListenerRateAsync(http, measureGateway ? cluster.Gateway : edge, edge, url, ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(label + ": " + figures);
+        Assert.True(perListener < AllowedBytesPerListenerSecond, failure + figures);
     }
 
     private const int Few = 20;
